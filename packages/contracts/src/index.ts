@@ -1,0 +1,3 @@
+// @lectern/contracts: the public API — one RpcGroup per domain, with its Schemas and errors.
+export * as Auth from "./Auth.ts"
+export * from "./Middleware.ts"

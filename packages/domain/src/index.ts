@@ -1,0 +1,6 @@
+// @lectern/domain: the Schemas every package and service shares.
+export * from "./Email.ts"
+export * from "./Errors.ts"
+export * from "./Ids.ts"
+export * from "./Page.ts"
+export * from "./Role.ts"

@@ -1,0 +1,69 @@
+// The Database port: an @effect/sql SqlClient on real Postgres (DATABASE_URL) or on embedded PGlite served over a loopback socket.
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Config, Effect, Layer, Option, type Redacted, String } from "effect"
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+
+/** Column and result names: camelCase in TypeScript, snake_case in SQL. */
+const naming = { transformQueryNames: String.camelToSnake, transformResultNames: String.snakeToCamel } as const
+
+/** Real Postgres. `maxConnections` bounds the pool of this process. */
+export const layerPostgres = (options: { readonly url: Redacted.Redacted; readonly maxConnections?: number }) =>
+  PgClient.layer({
+    url: options.url,
+    maxConnections: options.maxConnections ?? 10,
+    ...naming
+  }).pipe(Layer.provide(Reactivity.layer), Layer.orDie)
+
+/**
+ * Embedded PGlite, persisted under `dataDir` (or in memory when undefined), reached through pglite-socket
+ * on a loopback port so the same `pg` driver and SQL run against it. PGlite is one connection: pool of one.
+ */
+export const layerEmbedded = (options: { readonly dataDir: string | undefined }) =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const dataDir = options.dataDir === undefined ? undefined : join(options.dataDir, "pgdata")
+      if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true })
+      const db = yield* Effect.acquireRelease(
+        Effect.tryPromise(() => PGlite.create(dataDir === undefined ? {} : { dataDir })),
+        (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)
+      )
+      const server = yield* Effect.acquireRelease(
+        Effect.tryPromise(async () => {
+          const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
+          await server.start()
+          return server
+        }),
+        (server) => Effect.promise(() => server.stop()).pipe(Effect.ignore)
+      )
+      const [host, port] = server.getServerConn().split(":")
+      yield* Effect.logDebug("embedded PGlite ready").pipe(Effect.annotateLogs({ dataDir: dataDir ?? "memory" }))
+      return PgClient.layer({
+        host: host ?? "127.0.0.1",
+        port: Number(port),
+        username: "postgres",
+        database: "postgres",
+        maxConnections: 1,
+        ...naming
+      }).pipe(Layer.provide(Reactivity.layer), Layer.orDie)
+    }).pipe(Effect.orDie)
+  )
+
+/** The configured Database: `DATABASE_URL` selects Postgres; otherwise embedded PGlite under `LECTERN_DATA_DIR`. */
+export const layerFromConfig = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const url = yield* Config.option(Config.redacted("DATABASE_URL"))
+    const maxConnections = yield* Config.integer("DATABASE_POOL_SIZE").pipe(Config.withDefault(10))
+    const dataDir = yield* Config.string("LECTERN_DATA_DIR").pipe(Config.withDefault(".lectern"))
+    return Option.match(url, {
+      onSome: (url) => layerPostgres({ url, maxConnections }),
+      onNone: () => layerEmbedded({ dataDir })
+    })
+  })
+)
+
+export type Database = SqlClient.SqlClient
