@@ -1,13 +1,15 @@
 // The authentication middleware every authenticated RPC carries, and the CurrentUser it provides to handlers.
 import { RpcMiddleware } from "@effect/rpc"
-import { Role, Unauthorized, UserId } from "@lectern/domain"
+import { type Role, Unauthorized, type UserId } from "@lectern/domain"
 import { Context } from "effect"
 
 export interface AuthenticatedUser {
   readonly id: UserId
   readonly role: Role
-  /** The access token's `jti`, so logout can deny exactly this token. */
+  /** The access token's `jti`. */
   readonly tokenId: string
+  /** The login session (refresh-token family) the token belongs to; logout revokes it. */
+  readonly sessionId: string
   /** The access token's `iat` in seconds. */
   readonly issuedAt: number
 }

@@ -1,0 +1,48 @@
+// One process's platform: database, cache and rate limiter, mailer, signing keys, tokens and the auth middleware.
+import type { SqlClient } from "@effect/sql"
+import type { Authentication } from "@lectern/contracts"
+import { Layer } from "effect"
+import {
+  type AccessTokenIssuer,
+  type AccessTokenVerifier,
+  layerIssuer,
+  layerRevocations,
+  layerVerifierLocal,
+  type TokenRevocations
+} from "./AccessTokens.ts"
+import { layerAuthentication } from "./Authentication.ts"
+import type { Cache } from "./Cache.ts"
+import type { Mailer } from "./Mailer.ts"
+import type { DevOutbox } from "./MailerDevOutbox.ts"
+import type { RateLimiter } from "./RateLimiter.ts"
+import { type SigningKeys, layerFromConfig as signingKeysFromConfig } from "./SigningKeys.ts"
+
+export type PlatformServices =
+  | SqlClient.SqlClient
+  | Cache
+  | RateLimiter
+  | Mailer
+  | DevOutbox
+  | SigningKeys
+  | TokenRevocations
+  | AccessTokenIssuer
+  | AccessTokenVerifier
+  | Authentication
+
+export interface PlatformParts<E1, E2, E3> {
+  readonly database: Layer.Layer<SqlClient.SqlClient, E1>
+  readonly cache: Layer.Layer<Cache | RateLimiter, E2>
+  readonly mailer: Layer.Layer<Mailer | DevOutbox, E3, SqlClient.SqlClient>
+}
+
+/**
+ * Assembles the platform from its parts; the process that hosts auth holds the signing keys, so it issues and
+ * verifies tokens locally.
+ */
+export const makePlatform = <E1, E2, E3>(parts: PlatformParts<E1, E2, E3>) => {
+  const base = Layer.merge(parts.database, parts.cache)
+  const keys = signingKeysFromConfig.pipe(Layer.provideMerge(layerRevocations))
+  const tokens = Layer.mergeAll(layerIssuer, layerVerifierLocal).pipe(Layer.provideMerge(keys))
+  const withAuth = layerAuthentication.pipe(Layer.provideMerge(tokens))
+  return Layer.mergeAll(withAuth, parts.mailer).pipe(Layer.provideMerge(base))
+}
