@@ -1,0 +1,198 @@
+// The HTTP edge of a Lectern process: routing to RPC groups, health and readiness, JWKS, CORS, security headers,
+// client address, trace ids and one structured log line per request — on plain node:http, so nothing is paid twice.
+import { randomBytes } from "node:crypto"
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import { Cause, Config, Effect, Exit, Runtime } from "effect"
+import { CLIENT_IP_HEADER } from "./ClientIp.ts"
+import type { RpcHttpHandler } from "./RpcHttp.ts"
+
+/** One dependency `/ready` asks about. */
+export interface ReadinessCheck {
+  readonly name: string
+  readonly check: Effect.Effect<void, unknown>
+}
+
+export interface EdgeOptions {
+  /** `/rpc/<domain>` → the handler for that domain's group. */
+  readonly rpc: Readonly<Record<string, RpcHttpHandler>>
+  readonly readiness: ReadonlyArray<ReadinessCheck>
+  /** The body of `/.well-known/jwks.json`, when this process publishes keys. */
+  readonly jwks?: Effect.Effect<unknown> | undefined
+  /** Origins allowed to call from a browser; `*` allows any (without credentials). */
+  readonly corsOrigins: ReadonlyArray<string>
+  /** Use the first `X-Forwarded-For` hop as the client address (only behind a proxy that sets it). */
+  readonly trustProxy: boolean
+  /** Log one line per request at info level (errors and 5xx are always logged). */
+  readonly accessLog: boolean
+}
+
+export const EdgeSettings = Config.all({
+  corsOrigins: Config.string("CORS_ORIGINS").pipe(
+    Config.withDefault(""),
+    Config.map((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0)
+    )
+  ),
+  trustProxy: Config.boolean("TRUST_PROXY").pipe(Config.withDefault(false)),
+  accessLog: Config.boolean("ACCESS_LOG").pipe(Config.withDefault(true))
+})
+
+const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ["x-content-type-options", "nosniff"],
+  ["x-frame-options", "DENY"],
+  ["referrer-policy", "no-referrer"],
+  ["cross-origin-opener-policy", "same-origin"],
+  ["cross-origin-resource-policy", "same-site"],
+  ["strict-transport-security", "max-age=31536000; includeSubDomains"],
+  ["content-security-policy", "default-src 'none'; frame-ancestors 'none'"]
+]
+
+const READINESS_TIMEOUT = "2 seconds"
+
+const sendJson = (res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>) => {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+    ...extra
+  })
+  res.end(text)
+}
+
+const newTraceId = () => randomBytes(16).toString("hex")
+
+/** A W3C `traceparent` from the caller keeps its trace id; otherwise a new one. */
+const traceIdOf = (req: IncomingMessage) => {
+  const parent = req.headers.traceparent
+  if (typeof parent === "string") {
+    const parts = parent.split("-")
+    if (parts.length === 4 && parts[1] !== undefined && /^[0-9a-f]{32}$/.test(parts[1])) return parts[1]
+  }
+  return newTraceId()
+}
+
+const clientAddress = (req: IncomingMessage, trustProxy: boolean) => {
+  if (trustProxy) {
+    const forwarded = req.headers["x-forwarded-for"]
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim()
+    if (first) return first
+  }
+  return req.socket.remoteAddress ?? "unknown"
+}
+
+/**
+ * Builds the request listener. Runs readiness checks and the JWKS effect on the runtime it is built in; RPC
+ * handlers bring their own prebuilt runtimes.
+ */
+export const makeEdge = (options: EdgeOptions) =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    const runPromiseExit = Runtime.runPromiseExit(runtime)
+    const log = (level: "info" | "error", fields: Record<string, unknown>) =>
+      Runtime.runFork(runtime)(
+        (level === "info" ? Effect.logInfo("request") : Effect.logError("request")).pipe(Effect.annotateLogs(fields))
+      )
+    const allowAnyOrigin = options.corsOrigins.includes("*")
+    const allowedOrigins = new Set(options.corsOrigins)
+
+    const cors = (req: IncomingMessage, res: ServerResponse) => {
+      const origin = req.headers.origin
+      if (origin === undefined) return
+      if (allowAnyOrigin) res.setHeader("access-control-allow-origin", "*")
+      else if (allowedOrigins.has(origin)) {
+        res.setHeader("access-control-allow-origin", origin)
+        res.setHeader("access-control-allow-credentials", "true")
+        res.setHeader("vary", "Origin")
+      }
+    }
+
+    const ready = async (res: ServerResponse) => {
+      const results = await Promise.all(
+        options.readiness.map(async ({ check, name }) => {
+          const exit = await runPromiseExit(Effect.timeout(check, READINESS_TIMEOUT))
+          return [name, Exit.isSuccess(exit) ? { status: "up" } : { status: "down", error: errorText(exit) }] as const
+        })
+      )
+      const allUp = results.every(([, result]) => result.status === "up")
+      sendJson(res, allUp ? 200 : 503, {
+        status: allUp ? "ready" : "not ready",
+        dependencies: Object.fromEntries(results)
+      })
+    }
+
+    const jwks = async (res: ServerResponse) => {
+      if (options.jwks === undefined) return sendJson(res, 404, { error: "not found" })
+      const exit = await runPromiseExit(options.jwks)
+      if (Exit.isFailure(exit)) return sendJson(res, 503, { error: "keys unavailable" })
+      sendJson(res, 200, exit.value, { "cache-control": "public, max-age=300" })
+    }
+
+    const listener: RequestListener = (req, res) => {
+      const started = performance.now()
+      const traceId = traceIdOf(req)
+      const path = (req.url ?? "/").split("?", 1)[0] ?? "/"
+      for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value)
+      res.setHeader("x-trace-id", traceId)
+      cors(req, res)
+      // Handlers trust this header for rate limits, so a client can never set it.
+      req.headers[CLIENT_IP_HEADER] = clientAddress(req, options.trustProxy)
+      if (req.headers.traceparent === undefined)
+        req.headers.traceparent = `00-${traceId}-${newTraceId().slice(0, 16)}-00`
+
+      res.once("finish", () => {
+        if (options.accessLog || res.statusCode >= 500) {
+          log(res.statusCode >= 500 ? "error" : "info", {
+            method: req.method,
+            path,
+            status: res.statusCode,
+            durationMs: Math.round((performance.now() - started) * 100) / 100,
+            traceId
+          })
+        }
+      })
+
+      try {
+        if (req.method === "OPTIONS") {
+          res.writeHead(204, {
+            "access-control-allow-methods": "GET, POST, OPTIONS",
+            "access-control-allow-headers": "authorization, content-type, traceparent, b3",
+            "access-control-max-age": "600"
+          })
+          return res.end()
+        }
+        if (path.startsWith("/rpc/")) {
+          const handler = options.rpc[path.slice(5)]
+          if (handler === undefined) return sendJson(res, 404, { error: `no service at ${path}`, traceId })
+          return handler.handle(req, res)
+        }
+        if (req.method !== "GET" && req.method !== "HEAD")
+          return sendJson(res, 405, { error: "method not allowed", traceId })
+        switch (path) {
+          case "/health":
+            return sendJson(res, 200, { status: "ok" })
+          case "/ready":
+            return void ready(res).catch(() => sendJson(res, 500, { error: "internal error", traceId }))
+          case "/.well-known/jwks.json":
+            return void jwks(res).catch(() => sendJson(res, 500, { error: "internal error", traceId }))
+          default:
+            return sendJson(res, 404, { error: "not found", traceId })
+        }
+      } catch (error) {
+        log("error", { traceId, defect: String(error) })
+        if (!res.headersSent) sendJson(res, 500, { error: "internal error", traceId })
+        else res.destroy()
+      }
+    }
+    return listener
+  })
+
+const errorText = (exit: Exit.Exit<unknown, unknown>) =>
+  Exit.isFailure(exit)
+    ? Cause.isTimeoutException(Cause.squash(exit.cause))
+      ? "timed out"
+      : Cause.pretty(exit.cause).split("\n")[0]
+    : ""

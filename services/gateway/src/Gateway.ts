@@ -1,0 +1,63 @@
+// The composition root: every hosted service's layers over one platform, served by one HTTP edge.
+import { SqlClient } from "@effect/sql"
+import { Auth, AuthLive } from "@lectern/auth"
+import { Auth as AuthContract } from "@lectern/contracts"
+import { Email } from "@lectern/domain"
+import { Cache } from "@lectern/platform/Cache"
+import { layerFromConfig as cacheFromConfig } from "@lectern/platform/CacheFromConfig"
+import { layerFromConfig as databaseFromConfig } from "@lectern/platform/Database"
+import { layerFromConfig as mailerFromConfig } from "@lectern/platform/MailerFromConfig"
+import { makePlatform } from "@lectern/platform/Platform"
+import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
+import { serve } from "@lectern/platform/Serve"
+import { SigningKeys } from "@lectern/platform/SigningKeys"
+import { tracingEnabled } from "@lectern/platform/Telemetry"
+import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
+
+/** The platform from the environment: each of DATABASE_URL, REDIS_URL, SMTP_URL switches its part to the real one. */
+export const PlatformLive = makePlatform({
+  database: databaseFromConfig,
+  cache: cacheFromConfig,
+  mailer: mailerFromConfig
+})
+
+/** Every service this gateway hosts, over the platform. */
+export const ServicesLive = AuthLive.pipe(Layer.provideMerge(PlatformLive))
+
+/** `LECTERN_ADMIN_EMAIL` + `LECTERN_ADMIN_PASSWORD`: the first admin, created on a start that finds none. */
+export const bootstrapAdmin = Effect.gen(function* () {
+  const email = yield* Config.option(Config.string("LECTERN_ADMIN_EMAIL"))
+  const password = yield* Config.option(Config.redacted("LECTERN_ADMIN_PASSWORD"))
+  if (Option.isNone(email) || Option.isNone(password)) return
+  const auth = yield* Auth
+  if ((yield* auth.countAdmins) > 0) return
+  const address = yield* Schema.decodeUnknown(Email)(email.value).pipe(Effect.orDie)
+  const admin = yield* auth
+    .ensureAdmin({ email: address, password: Redacted.value(password.value), name: "Administrator" })
+    .pipe(
+      Effect.catchTag("WeakPassword", (error) => Effect.dieMessage(`LECTERN_ADMIN_PASSWORD is weak: ${error.reason}`))
+    )
+  yield* Effect.logInfo("created the first admin").pipe(Effect.annotateLogs({ userId: admin.id }))
+})
+
+/** Starts the gateway; returns where it listens. Lives as long as the scope. */
+export const startGateway = Effect.gen(function* () {
+  yield* bootstrapAdmin
+  const tracing = yield* tracingEnabled
+  const sql = yield* SqlClient.SqlClient
+  const cache = yield* Cache
+  const keys = yield* SigningKeys
+  const auth = yield* makeRpcHttpHandler(AuthContract.AuthRpcs, { tracing })
+  const listening = yield* serve({
+    rpc: { auth },
+    jwks: keys.jwks,
+    readiness: [
+      { name: "database", check: sql`SELECT 1` },
+      { name: "cache", check: cache.ping }
+    ]
+  })
+  yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
+    Effect.annotateLogs({ services: ["auth"], url: listening.url })
+  )
+  return listening
+})
