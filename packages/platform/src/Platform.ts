@@ -1,7 +1,7 @@
 // One process's platform: database, cache and rate limiter, mailer, signing keys, tokens and the auth middleware.
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import type { Authentication } from "@lectern/contracts"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import {
   type AccessTokenIssuer,
   type AccessTokenVerifier,
@@ -11,9 +11,12 @@ import {
   type TokenRevocations
 } from "./AccessTokens.ts"
 import { layerAuthentication } from "./Authentication.ts"
-import type { Cache } from "./Cache.ts"
+import { Cache } from "./Cache.ts"
+import { layerFromConfig as cacheFromConfig } from "./CacheFromConfig.ts"
+import { layerFromConfig as databaseFromConfig } from "./Database.ts"
 import type { Mailer } from "./Mailer.ts"
 import type { DevOutbox } from "./MailerDevOutbox.ts"
+import { layerFromConfig as mailerFromConfig } from "./MailerFromConfig.ts"
 import type { RateLimiter } from "./RateLimiter.ts"
 import { type SigningKeys, layerFromConfig as signingKeysFromConfig } from "./SigningKeys.ts"
 
@@ -46,3 +49,20 @@ export const makePlatform = <E1, E2, E3>(parts: PlatformParts<E1, E2, E3>) => {
   const withAuth = layerAuthentication.pipe(Layer.provideMerge(tokens))
   return Layer.mergeAll(withAuth, parts.mailer).pipe(Layer.provideMerge(base))
 }
+
+/** The platform from the environment: each of DATABASE_URL, REDIS_URL, SMTP_URL switches its part to the real one. */
+export const layerFromConfig = makePlatform({
+  database: databaseFromConfig,
+  cache: cacheFromConfig,
+  mailer: mailerFromConfig
+})
+
+/** What `/ready` asks on every Lectern process: the database and the cache answer. */
+export const platformReadiness = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const cache = yield* Cache
+  return [
+    { name: "database", check: sql`SELECT 1` },
+    { name: "cache", check: cache.ping }
+  ]
+})

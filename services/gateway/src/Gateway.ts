@@ -1,25 +1,15 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
-import { SqlClient } from "@effect/sql"
 import { Auth, AuthLive } from "@lectern/auth"
 import { Auth as AuthContract } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
-import { Cache } from "@lectern/platform/Cache"
-import { layerFromConfig as cacheFromConfig } from "@lectern/platform/CacheFromConfig"
-import { layerFromConfig as databaseFromConfig } from "@lectern/platform/Database"
-import { layerFromConfig as mailerFromConfig } from "@lectern/platform/MailerFromConfig"
-import { makePlatform } from "@lectern/platform/Platform"
+import { layerFromConfig as platformFromConfig, platformReadiness } from "@lectern/platform/Platform"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
 import { SigningKeys } from "@lectern/platform/SigningKeys"
 import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 
-/** The platform from the environment: each of DATABASE_URL, REDIS_URL, SMTP_URL switches its part to the real one. */
-export const PlatformLive = makePlatform({
-  database: databaseFromConfig,
-  cache: cacheFromConfig,
-  mailer: mailerFromConfig
-})
+export const PlatformLive = platformFromConfig
 
 /** Every service this gateway hosts, over the platform. */
 export const ServicesLive = AuthLive.pipe(Layer.provideMerge(PlatformLive))
@@ -44,17 +34,12 @@ export const bootstrapAdmin = Effect.gen(function* () {
 export const startGateway = Effect.gen(function* () {
   yield* bootstrapAdmin
   const tracing = yield* tracingEnabled
-  const sql = yield* SqlClient.SqlClient
-  const cache = yield* Cache
   const keys = yield* SigningKeys
   const auth = yield* makeRpcHttpHandler(AuthContract.AuthRpcs, { tracing })
   const listening = yield* serve({
     rpc: { auth },
     jwks: keys.jwks,
-    readiness: [
-      { name: "database", check: sql`SELECT 1` },
-      { name: "cache", check: cache.ping }
-    ]
+    readiness: yield* platformReadiness
   })
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
     Effect.annotateLogs({ services: ["auth"], url: listening.url })
