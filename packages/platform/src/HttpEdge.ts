@@ -20,7 +20,10 @@ export interface EdgeOptions {
   readonly jwks?: Effect.Effect<unknown> | undefined
   /** Origins allowed to call from a browser; `*` allows any (without credentials). */
   readonly corsOrigins: ReadonlyArray<string>
-  /** Use the first `X-Forwarded-For` hop as the client address (only behind a proxy that sets it). */
+  /**
+   * Behind one trusted proxy: the client address is the last `X-Forwarded-For` hop, the one that proxy appended
+   * (earlier hops are whatever the client sent, so they are never trusted).
+   */
   readonly trustProxy: boolean
   /** Log one line per request at info level (errors and 5xx are always logged). */
   readonly accessLog: boolean
@@ -78,8 +81,9 @@ const traceIdOf = (req: IncomingMessage) => {
 const clientAddress = (req: IncomingMessage, trustProxy: boolean) => {
   if (trustProxy) {
     const forwarded = req.headers["x-forwarded-for"]
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim()
-    if (first) return first
+    const header = Array.isArray(forwarded) ? forwarded.join(",") : forwarded
+    const last = header?.split(",").pop()?.trim()
+    if (last) return last
   }
   return req.socket.remoteAddress ?? "unknown"
 }

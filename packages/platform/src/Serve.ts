@@ -5,7 +5,13 @@ import { Config, Effect } from "effect"
 import { type EdgeOptions, EdgeSettings, makeEdge } from "./HttpEdge.ts"
 
 export const ServeSettings = Config.all({
-  port: Config.port("PORT").pipe(Config.withDefault(3000)),
+  port: Config.integer("PORT").pipe(
+    Config.validate({
+      message: "PORT must be 0–65535 (0 picks a free port)",
+      validation: (port) => port >= 0 && port <= 65535
+    }),
+    Config.withDefault(3000)
+  ),
   host: Config.string("HOST").pipe(Config.withDefault("0.0.0.0"))
 })
 

@@ -31,9 +31,7 @@ export const layerTracing = Layer.unwrapEffect(
 
 /** Structured JSON log lines (with the fiber's annotations and spans) at `LOG_LEVEL`. */
 export const layerLogging = Layer.unwrapEffect(
-  Effect.map(TelemetrySettings, (settings) =>
-    Layer.merge(Logger.replace(Logger.defaultLogger, Logger.jsonLogger), Logger.minimumLogLevel(settings.logLevel))
-  )
+  Effect.map(TelemetrySettings, (settings) => Layer.merge(Logger.json, Logger.minimumLogLevel(settings.logLevel)))
 )
 
 export const layerTelemetry = Layer.merge(layerTracing, layerLogging)

@@ -1,0 +1,160 @@
+// End to end: the real gateway process on embedded defaults, driven over HTTP by the typed client and by raw fetch.
+
+import { describe, expect, it } from "@effect/vitest"
+import { makeLectern } from "@lectern/client"
+import { Email } from "@lectern/domain"
+import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
+import { Effect, Layer, Schema } from "effect"
+
+const PASSWORD = "a long and private passphrase"
+const email = Schema.decodeSync(Email)
+
+class Gateway extends Effect.Service<Gateway>()("test/Gateway", {
+  scoped: startGatewayProcess({ LOG_LEVEL: "debug" })
+}) {}
+
+const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+  Effect.promise(async () => {
+    const response = await fetch(`${url}/rpc/auth`, {
+      method: "POST",
+      headers: { "content-type": "application/ndjson", ...headers },
+      body
+    })
+    return { status: response.status, text: await response.text(), headers: response.headers }
+  })
+
+describe("gateway process", () => {
+  it.layer(Layer.fresh(Gateway.Default), { timeout: 120_000 })((it) => {
+    it.scoped("serves health, readiness and the JWKS", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Gateway
+        const health = yield* Effect.promise(() => fetch(`${url}/health`))
+        expect(health.status).toBe(200)
+        expect(health.headers.get("x-content-type-options")).toBe("nosniff")
+        expect(health.headers.get("x-trace-id")).toMatch(/^[0-9a-f]{32}$/)
+        const ready = yield* Effect.promise(() => fetch(`${url}/ready`).then((r) => r.json()))
+        expect(ready).toEqual({
+          status: "ready",
+          dependencies: { database: { status: "up" }, cache: { status: "up" } }
+        })
+        const jwks = yield* Effect.promise(() => fetch(`${url}/.well-known/jwks.json`).then((r) => r.json()))
+        expect(jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" })
+        expect(jwks.keys[0].d).toBeUndefined()
+      })
+    )
+
+    it.scoped("the whole auth flow through the typed client", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Gateway
+        let token: string | undefined
+        const lectern = yield* makeLectern({ baseUrl: url, accessToken: () => token })
+        const address = email(`e2e.${Date.now()}@example.com`)
+        yield* lectern.auth.user.register({ email: address, password: PASSWORD, name: "Grace" })
+        const mails = yield* lectern.auth.dev.outbox({ to: address })
+        const code = /\b(\d{6})\b/.exec(mails[0]?.text ?? "")?.[1]
+        expect(code).toBeDefined()
+        const session = yield* lectern.auth.user.verifyEmail({ email: address, code: code ?? "" })
+        token = session.accessToken
+        const me = yield* lectern.auth.user.me()
+        expect(me.email).toBe(address)
+        const again = yield* lectern.auth.session.login({ email: address, password: PASSWORD })
+        token = again.accessToken
+        yield* lectern.auth.session.logoutAll()
+        const after = yield* lectern.auth.user.me().pipe(Effect.flip)
+        expect(after._tag).toBe("Unauthorized")
+        const learnerList = yield* lectern.auth.user.list({}).pipe(Effect.flip)
+        expect(learnerList._tag).toBe("Unauthorized")
+      })
+    )
+
+    it.scoped("bad input gets a clear answer, never a 500", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Gateway
+        const notJson = yield* post(url, "this is not json")
+        expect(notJson.status).toBe(400)
+        expect(JSON.parse(notJson.text).traceId).toMatch(/^[0-9a-f]+$/)
+
+        const bare = yield* post(
+          url,
+          JSON.stringify({
+            _tag: "Request",
+            id: "7",
+            tag: "user.register",
+            payload: { email: "x", password: "y", name: "z" }
+          })
+        )
+        expect(bare.status).toBe(200)
+        expect(bare.text).toContain('"InvalidInput"')
+
+        const unknownTag = yield* post(url, JSON.stringify({ _tag: "Request", id: "8", tag: "user.nope", payload: {} }))
+        expect(unknownTag.status).toBe(200)
+        expect(unknownTag.text).toContain("Unknown request tag")
+
+        const huge = yield* post(
+          url,
+          JSON.stringify({
+            _tag: "Request",
+            id: "9",
+            tag: "session.login",
+            payload: { email: "a@b.co", password: "p".repeat(10 * 1024 * 1024) }
+          })
+        )
+        expect(huge.status).toBe(413)
+
+        const longPassword = yield* post(
+          url,
+          JSON.stringify({
+            _tag: "Request",
+            id: "10",
+            tag: "session.login",
+            payload: { email: "a@b.co", password: "p".repeat(100_000) }
+          })
+        )
+        expect(longPassword.status).toBe(200)
+        expect(longPassword.text).toContain('"InvalidInput"')
+
+        const notAnEmail = yield* post(
+          url,
+          JSON.stringify({
+            _tag: "Request",
+            id: "11",
+            tag: "user.register",
+            payload: { email: "not-an-email", password: PASSWORD, name: "A" }
+          })
+        )
+        expect(notAnEmail.text).toContain('"InvalidInput"')
+
+        const noService = yield* Effect.promise(() => fetch(`${url}/rpc/nothing`, { method: "POST", body: "{}" }))
+        expect(noService.status).toBe(404)
+      })
+    )
+
+    it.scoped("no password, token or code appears in any log line", () =>
+      Effect.gen(function* () {
+        const gateway = yield* Gateway
+        let token: string | undefined
+        const lectern = yield* makeLectern({ baseUrl: gateway.url, accessToken: () => token })
+        const address = email(`logs.${Date.now()}@example.com`)
+        yield* lectern.auth.user.register({ email: address, password: PASSWORD, name: "Log" })
+        const code = /\b(\d{6})\b/.exec((yield* lectern.auth.dev.outbox({ to: address }))[0]?.text ?? "")?.[1] ?? ""
+        const session = yield* lectern.auth.user.verifyEmail({ email: address, code })
+        token = session.accessToken
+        yield* lectern.auth.user.me()
+        const refreshed = yield* lectern.auth.session.refresh({ refreshToken: session.refreshToken })
+        yield* lectern.auth.session.login({ email: address, password: "a wrong passphrase!!" }).pipe(Effect.flip)
+        const output = gateway.output()
+        expect(output).toContain("/rpc/auth")
+        for (const secret of [
+          PASSWORD,
+          "a wrong passphrase!!",
+          code,
+          session.accessToken,
+          session.refreshToken,
+          refreshed.refreshToken
+        ]) {
+          expect(output).not.toContain(secret)
+        }
+      })
+    )
+  })
+})
