@@ -3,19 +3,20 @@
 import type { SqlClient } from "@effect/sql"
 import { makeInProcessClient } from "@lectern/client"
 import { Auth as Contract } from "@lectern/contracts"
+import type { Cache } from "@lectern/platform/Cache"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import { DevOutbox, layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
 import { makePlatform } from "@lectern/platform/Platform"
+import type { RateLimiter } from "@lectern/platform/RateLimiter"
 import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
 import { Effect, Layer } from "effect"
 import { AuthLive } from "../src/Layer.ts"
 
-export const makeAuthTestLayer = (database: Layer.Layer<SqlClient.SqlClient>) =>
-  AuthLive.pipe(
-    Layer.provideMerge(
-      makePlatform({ database, cache: Layer.merge(cacheMemory, rateLimiterMemory), mailer: layerDevOutbox })
-    )
-  )
+/** The auth service over a platform with the dev outbox; the cache and rate limiter in memory unless given. */
+export const makeAuthTestLayer = <E>(
+  database: Layer.Layer<SqlClient.SqlClient>,
+  cache: Layer.Layer<Cache | RateLimiter, E> = Layer.merge(cacheMemory, rateLimiterMemory)
+) => AuthLive.pipe(Layer.provideMerge(makePlatform({ database, cache, mailer: layerDevOutbox })))
 
 /** A client whose access token is whatever `useToken` last set. */
 export const makeClient = Effect.gen(function* () {
