@@ -238,3 +238,10 @@ export const layerVerifierRemote = (jwksUrl: string) =>
       return makeVerifier(Effect.succeed(keySet))
     })
   )
+
+/** `AUTH_JWKS_URL` set (a service running apart from auth): the remote key set; otherwise the local keys. */
+export const layerVerifierFromConfig = Layer.unwrapEffect(
+  Effect.map(Config.option(Config.string("AUTH_JWKS_URL")), (url) =>
+    url._tag === "Some" ? layerVerifierRemote(url.value) : layerVerifierLocal
+  )
+)

@@ -7,7 +7,7 @@ import {
   type AccessTokenVerifier,
   layerIssuer,
   layerRevocations,
-  layerVerifierLocal,
+  layerVerifierFromConfig,
   type TokenRevocations
 } from "./AccessTokens.ts"
 import { layerAuthentication } from "./Authentication.ts"
@@ -45,7 +45,7 @@ export interface PlatformParts<E1, E2, E3> {
 export const makePlatform = <E1, E2, E3>(parts: PlatformParts<E1, E2, E3>) => {
   const base = Layer.merge(parts.database, parts.cache)
   const keys = signingKeysFromConfig.pipe(Layer.provideMerge(layerRevocations))
-  const tokens = Layer.mergeAll(layerIssuer, layerVerifierLocal).pipe(Layer.provideMerge(keys))
+  const tokens = Layer.mergeAll(layerIssuer, layerVerifierFromConfig).pipe(Layer.provideMerge(keys))
   const withAuth = layerAuthentication.pipe(Layer.provideMerge(tokens))
   return Layer.mergeAll(withAuth, parts.mailer).pipe(Layer.provideMerge(base))
 }
