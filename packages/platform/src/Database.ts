@@ -1,15 +1,16 @@
 // The Database port: an @effect/sql SqlClient on real Postgres (DATABASE_URL) or on embedded PGlite served over a loopback socket.
-import { PGlite } from "@electric-sql/pglite"
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import * as Reactivity from "@effect/experimental/Reactivity"
-import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Layer, Option, type Redacted, String } from "effect"
+
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import * as Reactivity from "@effect/experimental/Reactivity"
+import type { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
+import { Config, Effect, Layer, Option, type Redacted, String as Str } from "effect"
 
 /** Column and result names: camelCase in TypeScript, snake_case in SQL. */
-const naming = { transformQueryNames: String.camelToSnake, transformResultNames: String.snakeToCamel } as const
+const naming = { transformQueryNames: Str.camelToSnake, transformResultNames: Str.snakeToCamel } as const
 
 /** Real Postgres. `maxConnections` bounds the pool of this process. */
 export const layerPostgres = (options: { readonly url: Redacted.Redacted; readonly maxConnections?: number }) =>

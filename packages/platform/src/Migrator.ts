@@ -1,7 +1,8 @@
 // Runs each service's SQL migrations in that service's own Postgres schema, once, under an advisory lock.
+
+import { readdirSync, readFileSync } from "node:fs"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { readdirSync, readFileSync } from "node:fs"
 
 export interface Migration {
   readonly id: number
