@@ -50,7 +50,14 @@ export const layerRevocations = Layer.effect(
     return {
       revokeSession: (sessionId) => cache.set(revokedSessionKey(sessionId), "1", markerTtl).pipe(Effect.orDie),
       revokeUser: (userId) =>
-        cache.set(revokedBeforeKey(userId), String(Math.ceil(Date.now() / 1000)), markerTtl).pipe(Effect.orDie),
+        Effect.gen(function* () {
+          // Every token issued so far has iat <= max(this second, the previous marker): the second after both is
+          // the first still valid, so a revocation in the same second as a login (or as an earlier revocation)
+          // still ends that login's token. Math.ceil of now missed tokens issued on an exact second.
+          const previous = Number((yield* cache.get(revokedBeforeKey(userId))) ?? 0)
+          const notBefore = Math.max(Math.floor(Date.now() / 1000), Number.isFinite(previous) ? previous : 0) + 1
+          yield* cache.set(revokedBeforeKey(userId), String(notBefore), markerTtl)
+        }).pipe(Effect.orDie),
       notBefore: (userId) =>
         cache.get(revokedBeforeKey(userId)).pipe(
           Effect.map((value) => (value === undefined ? 0 : Number(value))),
