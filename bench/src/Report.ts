@@ -1,0 +1,179 @@
+// The pure part of the harness: medians of load runs, candidate ÷ baseline ratios, the results JSON and the table.
+import { Schema } from "effect"
+
+/** One bounded load run against one server; latencies are null where the source does not report them. */
+export const Run = Schema.Struct({
+  requestsPerSecond: Schema.Number,
+  p50Ms: Schema.NullOr(Schema.Number),
+  p99Ms: Schema.NullOr(Schema.Number)
+})
+export type Run = typeof Run.Type
+
+/** A server's runs across the rounds and their medians (each statistic's median on its own). */
+export const Measured = Schema.Struct({
+  name: Schema.String,
+  runs: Schema.Array(Run),
+  median: Run
+})
+export type Measured = typeof Measured.Type
+
+/** Candidate ÷ baseline for one benchmark. `target` null: reported for information, nothing to pass. */
+export const Comparison = Schema.Struct({
+  bench: Schema.String,
+  description: Schema.String,
+  connections: Schema.Number,
+  candidate: Measured,
+  baseline: Measured,
+  /** median candidate req/s ÷ median baseline req/s */
+  ratio: Schema.Number,
+  /** candidate ÷ baseline within each round, the pairs that ran back to back */
+  roundRatios: Schema.Array(Schema.Number),
+  target: Schema.NullOr(Schema.Number),
+  verdict: Schema.Literal("pass", "MISSED", "info")
+})
+export type Comparison = typeof Comparison.Type
+
+export const Settings = Schema.Struct({
+  durationSeconds: Schema.Number,
+  warmupSeconds: Schema.Number,
+  rounds: Schema.Int,
+  connections: Schema.Int,
+  loginConnections: Schema.Int,
+  sections: Schema.Array(Schema.String)
+})
+export type Settings = typeof Settings.Type
+
+export const Machine = Schema.Struct({
+  cpus: Schema.Int,
+  cpuModel: Schema.String,
+  node: Schema.String,
+  platform: Schema.String
+})
+
+/** What `bench/results/latest.json` holds. */
+export const BenchReport = Schema.Struct({
+  startedAt: Schema.String,
+  finishedAt: Schema.String,
+  machine: Machine,
+  settings: Settings,
+  notes: Schema.Array(Schema.String),
+  comparisons: Schema.Array(Comparison),
+  /** Sections that could not run, with why; their comparisons are absent. */
+  failures: Schema.Array(Schema.Struct({ section: Schema.String, error: Schema.String }))
+})
+export type BenchReport = typeof BenchReport.Type
+
+/** The median; the mean of the two middle values for an even count. NaN for no values. */
+export const median = (values: ReadonlyArray<number>): number => {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  const upper = sorted[middle] ?? Number.NaN
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? Number.NaN) + upper) / 2
+}
+
+/** The median of values that are all known; null when any is not (or there are none). */
+const medianOrNull = (values: ReadonlyArray<number | null>): number | null => {
+  const known = values.filter((value): value is number => value !== null)
+  return known.length === 0 || known.length < values.length ? null : median(known)
+}
+
+/** The p-th percentile (0–100) of a sample, nearest rank. NaN for an empty sample. */
+export const percentile = (values: ReadonlyArray<number>, p: number): number => {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
+  return sorted[rank - 1] ?? Number.NaN
+}
+
+export const measured = (name: string, runs: ReadonlyArray<Run>): Measured => ({
+  name,
+  runs,
+  median: {
+    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+    p50Ms: medianOrNull(runs.map((run) => run.p50Ms)),
+    p99Ms: medianOrNull(runs.map((run) => run.p99Ms))
+  }
+})
+
+/** A ratio of rates; 0 when the baseline did nothing (so a broken baseline never reads as a pass). */
+export const ratio = (candidate: number, baseline: number): number =>
+  baseline > 0 && Number.isFinite(candidate) ? candidate / baseline : 0
+
+export const compare = (input: {
+  readonly bench: string
+  readonly description: string
+  readonly connections: number
+  readonly candidate: Measured
+  readonly baseline: Measured
+  readonly target: number | null
+}): Comparison => {
+  const value = ratio(input.candidate.median.requestsPerSecond, input.baseline.median.requestsPerSecond)
+  const rounds = Math.min(input.candidate.runs.length, input.baseline.runs.length)
+  const roundRatios = Array.from({ length: rounds }, (_, i) =>
+    ratio(input.candidate.runs[i]?.requestsPerSecond ?? 0, input.baseline.runs[i]?.requestsPerSecond ?? 0)
+  )
+  return {
+    ...input,
+    ratio: value,
+    roundRatios,
+    verdict: input.target === null ? "info" : value >= input.target ? "pass" : "MISSED"
+  }
+}
+
+// ---------------------------------------------------------------- printing
+
+const rate = (value: number) => (Number.isFinite(value) ? Math.round(value).toString() : "—")
+const millis = (value: number | null) =>
+  value !== null && Number.isFinite(value)
+    ? value >= 100
+      ? value.toFixed(0)
+      : value >= 10
+        ? value.toFixed(1)
+        : value.toFixed(2)
+    : "—"
+const latency = (run: Run) => `${millis(run.p50Ms)}/${millis(run.p99Ms)}`
+
+/** Fixed-width columns; the first column left-aligned, the rest right-aligned. */
+export const formatColumns = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths: Array<number> = []
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length)
+    })
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd()
+    )
+    .join("\n")
+}
+
+/** The compact table: one line per comparison, latencies as p50/p99 in ms. */
+export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
+  formatColumns([
+    ["bench", "cand req/s", "base req/s", "ratio", "target", "result", "cand p50/p99 ms", "base p50/p99 ms"],
+    ...comparisons.map((c) => [
+      c.bench,
+      rate(c.candidate.median.requestsPerSecond),
+      rate(c.baseline.median.requestsPerSecond),
+      c.ratio.toFixed(2),
+      c.target === null ? "—" : `≥ ${c.target.toFixed(2)}`,
+      c.verdict,
+      latency(c.candidate.median),
+      latency(c.baseline.median)
+    ])
+  ])
+
+/** The lines that must not be missed: every target missed, by how much. */
+export const missedLines = (comparisons: ReadonlyArray<Comparison>): ReadonlyArray<string> =>
+  comparisons
+    .filter((c) => c.verdict === "MISSED")
+    .map(
+      (c) =>
+        `MISSED: ${c.bench} is ${c.ratio.toFixed(2)}× ${c.baseline.name}, target ≥ ${(c.target ?? 0).toFixed(2)}× ` +
+        `(${rate(c.candidate.median.requestsPerSecond)} vs ${rate(c.baseline.median.requestsPerSecond)} req/s)`
+    )

@@ -1,0 +1,73 @@
+// How long and how hard the bench runs: BENCH_* environment variables, checked, with defaults under ~6 minutes.
+
+export const SECTIONS = ["userMe", "login", "rpcOverhead"] as const
+export type Section = (typeof SECTIONS)[number]
+
+export interface BenchSettings {
+  /** Seconds of each measured load run. */
+  readonly durationSeconds: number
+  /** Seconds of the unmeasured run each server gets before the rounds. */
+  readonly warmupSeconds: number
+  readonly rounds: number
+  /** Connections for user.me and its baselines. */
+  readonly connections: number
+  /** Connections for session.login, and concurrent verifies for its argon2 baseline. */
+  readonly loginConnections: number
+  readonly sections: ReadonlyArray<Section>
+  /** A database there that may CREATE DATABASE; the bench database is created beside it. */
+  readonly postgresUrl: string
+  /** When set, every server child runs with `--cpu-prof` and writes `<name>.cpuprofile` here. */
+  readonly profileDir: string | undefined
+  /** Where the results JSON goes. */
+  readonly resultsFile: string
+}
+
+export class InvalidSetting extends Error {
+  override readonly name = "InvalidSetting"
+}
+
+const isSection = (value: string): value is Section => SECTIONS.some((section) => section === value)
+
+const positive = (
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+  integer: boolean
+) => {
+  const text = env[name]
+  if (text === undefined || text.trim() === "") return fallback
+  const value = Number(text)
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new InvalidSetting(
+      `${name} must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(text)}`
+    )
+  }
+  return value
+}
+
+/** Reads the settings; throws InvalidSetting with the variable's name on anything unusable. */
+export const settingsFromEnv = (env: Readonly<Record<string, string | undefined>>, defaultResultsFile: string) => {
+  const sectionsText = env.BENCH_SECTIONS?.trim()
+  const sections =
+    sectionsText === undefined || sectionsText === ""
+      ? [...SECTIONS]
+      : sectionsText.split(",").map((name) => {
+          const trimmed = name.trim()
+          if (!isSection(trimmed)) {
+            throw new InvalidSetting(`BENCH_SECTIONS: unknown section ${JSON.stringify(trimmed)}; known: ${SECTIONS}`)
+          }
+          return trimmed
+        })
+  const profileDir = env.BENCH_PROFILE_DIR?.trim()
+  return {
+    durationSeconds: positive(env, "BENCH_DURATION", 5, false),
+    warmupSeconds: positive(env, "BENCH_WARMUP", 2, false),
+    rounds: positive(env, "BENCH_ROUNDS", 3, true),
+    connections: positive(env, "BENCH_CONNECTIONS", 32, true),
+    loginConnections: positive(env, "BENCH_LOGIN_CONNECTIONS", 8, true),
+    sections,
+    postgresUrl: env.BENCH_POSTGRES_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres",
+    profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,
+    resultsFile: env.BENCH_RESULTS_FILE?.trim() || defaultResultsFile
+  } satisfies BenchSettings
+}

@@ -1,0 +1,107 @@
+// Bench 2: `user.me` through the gateway ÷ the same work on bare node:http and on Express 5, same token, same row.
+import { type BenchGateway, profileArgs } from "./Gateway.ts"
+import { load, WrongAnswer } from "./Load.ts"
+import { type Child, firstMessage, startChild } from "./Processes.ts"
+import { type Comparison, compare, measured } from "./Report.ts"
+import { alternate } from "./Rounds.ts"
+import type { BenchSettings } from "./Settings.ts"
+import { captureRequest } from "./StockClient.ts"
+
+const GATEWAY = "gateway user.me"
+const RAW = "node:http+jose+pg"
+const EXPRESS = "express 5+jose+pg"
+type Server = typeof GATEWAY | typeof RAW | typeof EXPRESS
+
+/** One of our baseline servers, as a child process; resolves with the URL it reported. */
+export const startServerScript = async (
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  profileDir: string | undefined
+) => {
+  const child = startChild({
+    name,
+    script: new URL(`./servers/${script}`, import.meta.url).pathname,
+    env,
+    nodeArgs: profileArgs(profileDir, script.replace(/\.ts$/, ""))
+  })
+  const message = await firstMessage(child, 30_000)
+  const url: unknown = typeof message === "object" && message !== null ? Reflect.get(message, "url") : undefined
+  if (typeof url !== "string") throw new Error(`${name} reported no url: ${JSON.stringify(message)}`)
+  return { child, url }
+}
+
+const post = async (url: string, contentType: string, body: string) => {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body })
+  return { status: response.status, text: await response.text() }
+}
+
+export const runUserMe = async (context: {
+  readonly settings: BenchSettings
+  readonly gateway: BenchGateway
+  readonly databaseUrl: string
+  readonly accessToken: string
+  readonly log: (line: string) => void
+}): Promise<ReadonlyArray<Comparison>> => {
+  const { settings, gateway, log } = context
+  const request = await captureRequest(context.accessToken, (auth) => auth.user.me())
+  log(`  request body (captured from the stock RpcClient, ${request.contentType}): ${request.body.trim()}`)
+  const children: Array<Child> = []
+  try {
+    const env = { BENCH_DATABASE_URL: context.databaseUrl, BENCH_JWKS: JSON.stringify(gateway.jwks) }
+    const raw = await startServerScript(RAW, "user-me-raw.ts", env, settings.profileDir)
+    children.push(raw.child)
+    const express = await startServerScript(EXPRESS, "user-me-express.ts", env, settings.profileDir)
+    children.push(express.child)
+    const urls: Record<Server, string> = { [GATEWAY]: gateway.rpcUrl, [RAW]: raw.url, [EXPRESS]: express.url }
+
+    // The speeds only compare if the answers do: all three must send the very same bytes, a success.
+    const expected = await post(gateway.rpcUrl, request.contentType, request.body)
+    if (expected.status !== 200 || !expected.text.includes('"exit":{"_tag":"Success"')) {
+      throw new WrongAnswer(`the gateway answered user.me with ${expected.status} ${expected.text}`)
+    }
+    for (const server of [RAW, EXPRESS] as const) {
+      const answer = await post(urls[server], request.contentType, request.body)
+      if (answer.status !== 200 || answer.text !== expected.text) {
+        throw new WrongAnswer(`${server} answered ${answer.status} ${answer.text}\nthe gateway: ${expected.text}`)
+      }
+    }
+
+    const runs = await alternate<Server>({
+      servers: [GATEWAY, RAW, EXPRESS],
+      rounds: settings.rounds,
+      durationSeconds: settings.durationSeconds,
+      warmupSeconds: settings.warmupSeconds,
+      log,
+      run: (server, seconds) =>
+        load({
+          url: urls[server],
+          body: request.body,
+          headers: { "content-type": request.contentType },
+          connections: settings.connections,
+          seconds,
+          expect: { body: expected.text }
+        })
+    })
+    const gatewayRuns = measured(GATEWAY, runs.get(GATEWAY) ?? [])
+    const common = { connections: settings.connections, candidate: gatewayRuns }
+    return [
+      compare({
+        ...common,
+        bench: "user.me ÷ node:http",
+        description: "user.me RPC over HTTP (JWT check + one row by id) ÷ bare node:http + jose + pg doing the same",
+        baseline: measured(RAW, runs.get(RAW) ?? []),
+        target: 0.5
+      }),
+      compare({
+        ...common,
+        bench: "user.me ÷ express",
+        description: "user.me RPC over HTTP ÷ Express 5 (express.json, header/trace/auth middlewares) + jose + pg",
+        baseline: measured(EXPRESS, runs.get(EXPRESS) ?? []),
+        target: 1.0
+      })
+    ]
+  } finally {
+    await Promise.all(children.map((child) => child.stop()))
+  }
+}

@@ -1,0 +1,139 @@
+// `npm run bench`: every candidate beside its baselines, alternating rounds, medians and ratios, and a JSON record.
+//
+// Settings (environment): BENCH_DURATION (s per measured run, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
+// BENCH_CONNECTIONS (user.me, 32), BENCH_LOGIN_CONNECTIONS (session.login and argon2, 8), BENCH_SECTIONS
+// (userMe,login,rpcOverhead), BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
+// BENCH_RESULTS_FILE. Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran.
+import { randomBytes } from "node:crypto"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { availableParallelism, cpus } from "node:os"
+import { dirname } from "node:path"
+import { Schema } from "effect"
+import { type BenchDatabase, createBenchDatabase } from "./BenchDatabase.ts"
+import { type BenchGateway, startGateway } from "./Gateway.ts"
+import { runLogin } from "./LoginSection.ts"
+import { BenchReport, type Comparison, formatTable, missedLines } from "./Report.ts"
+import { runRpcOverhead } from "./RpcOverheadSection.ts"
+import { type Section, settingsFromEnv } from "./Settings.ts"
+import { type SignedUp, signUp } from "./StockClient.ts"
+import { runUserMe } from "./UserMeSection.ts"
+
+const log = (line: string) => console.log(line)
+const settings = settingsFromEnv(process.env, new URL("../results/latest.json", import.meta.url).pathname)
+const startedAt = new Date()
+const cores = availableParallelism()
+
+const notes = [
+  `${cores} CPU cores shared by autocannon (in this process), the server under test (a child process) and Postgres: ` +
+    "absolute req/s are depressed by that contention; candidate and baseline pay it alike, so read the ratios.",
+  `Each run is ${settings.durationSeconds} s after a ${settings.warmupSeconds} s warm-up per server; ` +
+    `${settings.rounds} rounds alternate the servers (first server rotates); figures are medians over rounds.`,
+  "All traffic is loopback (127.0.0.1). The gateway runs with LOG_LEVEL=warn, ACCESS_LOG=false, no OTLP exporter, " +
+    "the in-memory cache, and login rate limits raised (every request comes from one IP).",
+  "The gateway caches verified access tokens (AccessTokens.VerifiedTokens); the user.me baselines run jose's " +
+    "jwtVerify on every request, as specified."
+]
+
+const comparisons: Array<Comparison> = []
+const failures: Array<{ section: string; error: string }> = []
+
+let database: BenchDatabase | undefined
+let gateway: BenchGateway | undefined
+
+const cleanUp = async () => {
+  await gateway?.stop().catch((error: unknown) => log(`could not stop the gateway: ${String(error)}`))
+  gateway = undefined
+  await database?.drop().catch((error: unknown) => log(`could not drop ${database?.name}: ${String(error)}`))
+  database = undefined
+}
+
+// Ctrl-C: stop the children and drop the database before going.
+process.once("SIGINT", () => {
+  log("interrupted; cleaning up")
+  void cleanUp().finally(() => process.exit(130))
+})
+
+const section = async (name: Section, title: string, run: () => Promise<ReadonlyArray<Comparison>>) => {
+  if (!settings.sections.includes(name)) return
+  log(`\n== ${title}`)
+  try {
+    comparisons.push(...(await run()))
+  } catch (error) {
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    failures.push({ section: name, error: text })
+    log(`  FAILED: ${text}`)
+  }
+}
+
+const gatewaySections = settings.sections.some((name) => name === "userMe" || name === "login")
+
+log(`Lectern bench — ${cores} cores (${cpus()[0]?.model ?? "unknown CPU"}), node ${process.version}`)
+for (const note of notes) log(`  · ${note}`)
+
+try {
+  let user: SignedUp | undefined
+  if (gatewaySections) {
+    database = await createBenchDatabase(settings.postgresUrl)
+    log(`\nbench database ${database.name}; starting the gateway`)
+    gateway = await startGateway({ databaseUrl: database.url, profileDir: settings.profileDir })
+    log(`gateway at ${gateway.url}; signing up the bench user through the typed client`)
+    user = await signUp(
+      gateway.url,
+      `bench.${randomBytes(4).toString("hex")}@example.com`,
+      "bench runner passphrase 42"
+    )
+  }
+  const ready =
+    gateway !== undefined && database !== undefined && user !== undefined ? { gateway, database, user } : undefined
+  await section("userMe", `user.me at ${settings.connections} connections`, async () => {
+    if (ready === undefined) throw new Error("no gateway")
+    return runUserMe({
+      settings,
+      gateway: ready.gateway,
+      databaseUrl: ready.database.url,
+      accessToken: ready.user.accessToken,
+      log
+    })
+  })
+  await section("login", `session.login at ${settings.loginConnections} connections`, async () => {
+    if (ready === undefined) throw new Error("no gateway")
+    return runLogin({ settings, gateway: ready.gateway, databaseUrl: ready.database.url, user: ready.user, log })
+  })
+  await cleanUp()
+  await section("rpcOverhead", "rpc-overhead.ts (its own fixed settings)", () =>
+    runRpcOverhead({ timeoutSeconds: 240, log })
+  )
+} catch (error) {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  failures.push({ section: "setup", error: text })
+  log(`\nFAILED to set up: ${text}`)
+} finally {
+  await cleanUp()
+}
+
+const report = Schema.encodeSync(BenchReport)({
+  startedAt: startedAt.toISOString(),
+  finishedAt: new Date().toISOString(),
+  machine: { cpus: cores, cpuModel: cpus()[0]?.model ?? "unknown", node: process.version, platform: process.platform },
+  settings: {
+    durationSeconds: settings.durationSeconds,
+    warmupSeconds: settings.warmupSeconds,
+    rounds: settings.rounds,
+    connections: settings.connections,
+    loginConnections: settings.loginConnections,
+    sections: settings.sections
+  },
+  notes,
+  comparisons,
+  failures
+})
+mkdirSync(dirname(settings.resultsFile), { recursive: true })
+writeFileSync(settings.resultsFile, `${JSON.stringify(report, null, 2)}\n`)
+
+log(`\n${formatTable(comparisons)}`)
+for (const line of missedLines(comparisons)) log(line)
+for (const failure of failures) log(`FAILED section ${failure.section}: ${failure.error.split("\n")[0]}`)
+log(`\nresults: ${settings.resultsFile}`)
+if (settings.profileDir !== undefined) log(`CPU profiles: ${settings.profileDir}/*.cpuprofile`)
+// Missed targets are numbers to read, not errors; a section that could not run is.
+process.exitCode = failures.length > 0 ? 1 : 0
