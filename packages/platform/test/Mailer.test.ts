@@ -161,3 +161,15 @@ describe("Mailer from configuration", () => {
     )
   })
 })
+
+describe("SmtpReceiver", () => {
+  layer(SmtpReceiver.layer)("waiting for mail", (it) => {
+    it.effect("gives up at its deadline with ReceiveTimeout, saying how many mails came", () =>
+      Effect.gen(function* () {
+        const receiver = yield* SmtpReceiver.SmtpReceiver
+        const timeout = yield* Effect.flip(receiver.awaitMails({ count: 1, timeout: "200 millis" }))
+        expect(timeout).toEqual(new SmtpReceiver.ReceiveTimeout({ expected: 1, received: 0 }))
+      })
+    )
+  })
+})

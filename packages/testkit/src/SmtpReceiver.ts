@@ -30,7 +30,7 @@ export interface AwaitMailsOptions {
 export interface SmtpReceiverService {
   /** `smtp://127.0.0.1:<port>`, no TLS, no authentication. */
   readonly url: string
-  /** Every mail received so far, in the order the server accepted them. */
+  /** Every mail received so far, in the order they were recorded (each one before the server acknowledged it). */
   readonly received: Effect.Effect<ReadonlyArray<ReceivedMail>>
   /** Waits until at least `count` (matching) mails have arrived, and returns them all in arrival order. */
   readonly awaitMails: (options: AwaitMailsOptions) => Effect.Effect<ReadonlyArray<ReceivedMail>, ReceiveTimeout>
