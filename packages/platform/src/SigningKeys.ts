@@ -46,13 +46,17 @@ const publicPart = (jwk: typeof PrivateJwk.Type): JWK => ({
   use: "sig"
 })
 
-const importPrivate = (jwk: typeof PrivateJwk.Type) =>
-  Effect.tryPromise(() => importJWK({ ...jwk, alg: ALGORITHM }, ALGORITHM)).pipe(
+class InvalidSigningKey extends Data.TaggedError("InvalidSigningKey")<{ readonly message: string }> {}
+
+const importPrivate = (jwk: typeof PrivateJwk.Type) => {
+  // Names the key by kid only: the error must not carry the private part.
+  const invalid = () => new InvalidSigningKey({ message: `key ${jwk.kid} is not a valid Ed25519 private key` })
+  return Effect.tryPromise({ try: () => importJWK({ ...jwk, alg: ALGORITHM }, ALGORITHM), catch: invalid }).pipe(
     Effect.flatMap((key) =>
-      key instanceof CryptoKey ? Effect.succeed({ kid: jwk.kid, privateKey: key }) : Effect.dieMessage("bad key")
-    ),
-    Effect.orDie
+      key instanceof CryptoKey ? Effect.succeed({ kid: jwk.kid, privateKey: key }) : Effect.fail(invalid())
+    )
   )
+}
 
 /** A new Ed25519 key pair as a private JWK with a random kid. */
 export const generateSigningJwk = Effect.tryPromise(async () => {
@@ -70,7 +74,11 @@ export const layerFromJwks = (json: Redacted.Redacted) =>
         Effect.mapError(() => new SigningKeysReadOnly({ message: "AUTH_SIGNING_KEYS is not a set of Ed25519 JWKs" })),
         Effect.orDie
       )
-      const current = yield* importPrivate(set.keys[0])
+      // Every key is imported, not only the signing one: a broken retiring key must stop the start, not the tokens.
+      const [current] = yield* Effect.forEach(set.keys, importPrivate).pipe(
+        Effect.mapError((error) => new SigningKeysReadOnly({ message: `AUTH_SIGNING_KEYS: ${error.message}` })),
+        Effect.orDie
+      )
       const jwks: PublicJwks = { keys: set.keys.map(publicPart) }
       return {
         current: Effect.succeed(current),

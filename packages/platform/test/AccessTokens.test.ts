@@ -129,17 +129,20 @@ const material = Effect.gen(function* () {
   return result
 })
 
-/** The claims the issuer would write for `victim` at `nowSeconds`. */
-const honestClaims = (m: Material, nowSeconds = Math.floor(Date.now() / 1000)): JWTPayload => ({
-  sub: m.victim.id,
-  role: m.victim.role,
-  sid: m.victim.sessionId,
-  iss: m.settings.issuer,
-  aud: m.settings.audience,
-  iat: nowSeconds,
-  exp: nowSeconds + 900,
-  jti: crypto.randomUUID()
-})
+/** The claims the issuer would write for `victim` now. */
+const honestClaims = (m: Material): JWTPayload => {
+  const nowSeconds = Math.floor(Date.now() / 1000)
+  return {
+    sub: m.victim.id,
+    role: m.victim.role,
+    sid: m.victim.sessionId,
+    iss: m.settings.issuer,
+    aud: m.settings.audience,
+    iat: nowSeconds,
+    exp: nowSeconds + 900,
+    jti: crypto.randomUUID()
+  }
+}
 
 const honestHeader = (m: Material): JWTHeaderParameters => ({ alg: "EdDSA", typ: TOKEN_TYPE, kid: m.key.kid })
 
@@ -257,6 +260,50 @@ const forgeries: ReadonlyArray<readonly [string, (m: Material) => Effect.Effect<
 // ---------------------------------------------------------------- tests
 
 it.layer(layerMemoryDatabase, { timeout: 120_000 })("access tokens", (it) => {
+  // These build their own stacks (Effect.provide: a fresh memo map) and come before the nested layer, which
+  // rebinds `it.effect` for whatever is registered after it.
+  it.effect("AUTH_CLOCK_TOLERANCE_SECONDS is the tolerance applied", () =>
+    withFrozenDate(
+      FROZEN_SECOND * 1000,
+      Effect.gen(function* () {
+        const m = yield* material
+        expect(m.settings.clockToleranceSeconds).toBe(30)
+        const expiredBy = (seconds: number) =>
+          signHonestly(m, {
+            claims: (claims) => ({ ...claims, iat: FROZEN_SECOND - seconds - 900, exp: FROZEN_SECOND - seconds })
+          })
+        yield* expectAccepted(yield* expiredBy(29))
+        yield* expectRejected(yield* expiredBy(30))
+      }).pipe(
+        Effect.provide(
+          tokensOver(layerMemory).pipe(
+            Layer.provide(
+              Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["AUTH_CLOCK_TOLERANCE_SECONDS", "30"]])))
+            )
+          )
+        )
+      )
+    )
+  )
+
+  it.effect("verification fails closed while the cache is unavailable", () =>
+    Effect.gen(function* () {
+      const healthy = makeMemory()
+      let down = false
+      const outage = Effect.fail(new CacheUnavailable({ cause: "connection refused" }))
+      const cache = Layer.succeed(Cache, { ...healthy, get: (key) => (down ? outage : healthy.get(key)) })
+      yield* Effect.gen(function* () {
+        const issued = yield* (yield* AccessTokenIssuer).issue(newVictim())
+        yield* expectAccepted(issued.token)
+        down = true
+        // Already verified once: the signature memo must not skip the revocation check.
+        yield* expectRejected(issued.token)
+        down = false
+        yield* expectAccepted(issued.token)
+      }).pipe(Effect.provide(tokensOver(cache)))
+    })
+  )
+
   it.layer(tokensOver(layerMemory))("with the cache up", (it) => {
     describe("accepted", () => {
       it.effect("a token from the issuer provides the right user to the middleware", () =>
@@ -427,43 +474,4 @@ it.layer(layerMemoryDatabase, { timeout: 120_000 })("access tokens", (it) => {
       )
     })
   })
-
-  it.layer(
-    tokensOver(layerMemory).pipe(
-      Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["AUTH_CLOCK_TOLERANCE_SECONDS", "30"]]))))
-    )
-  )("with AUTH_CLOCK_TOLERANCE_SECONDS=30", (it) => {
-    it.effect("the configured tolerance is the one applied", () =>
-      withFrozenDate(
-        FROZEN_SECOND * 1000,
-        Effect.gen(function* () {
-          const m = yield* material
-          const expiredBy = (seconds: number) =>
-            signHonestly(m, {
-              claims: (claims) => ({ ...claims, iat: FROZEN_SECOND - seconds - 900, exp: FROZEN_SECOND - seconds })
-            })
-          yield* expectAccepted(yield* expiredBy(29))
-          yield* expectRejected(yield* expiredBy(30))
-        })
-      )
-    )
-  })
-
-  it.effect("verification fails closed while the cache is unavailable", () =>
-    Effect.gen(function* () {
-      const healthy = makeMemory()
-      let down = false
-      const outage = Effect.fail(new CacheUnavailable({ cause: "connection refused" }))
-      const cache = Layer.succeed(Cache, { ...healthy, get: (key) => (down ? outage : healthy.get(key)) })
-      yield* Effect.gen(function* () {
-        const issued = yield* (yield* AccessTokenIssuer).issue(newVictim())
-        yield* expectAccepted(issued.token)
-        down = true
-        // Already verified once: the signature memo must not skip the revocation check.
-        yield* expectRejected(issued.token)
-        down = false
-        yield* expectAccepted(issued.token)
-      }).pipe(Effect.provide(tokensOver(cache)))
-    })
-  )
 })
