@@ -4,20 +4,24 @@ import type { AddressInfo } from "node:net"
 import { FetchHttpClient, HttpRouter, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Rpc, RpcClient, RpcGroup, RpcSerialization, RpcServer } from "@effect/rpc"
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { InvalidInput, Unauthorized } from "@lectern/domain"
-import { makeRpcHttpHandler, type RpcHttpOptions } from "@lectern/platform/RpcHttp"
+import { makeFastEncoder, makeRpcHttpHandler, type RpcHttpOptions } from "@lectern/platform/RpcHttp"
 import {
+  Arbitrary,
   Cause,
   Context,
   Data,
   Effect,
+  Either,
   Exit,
+  FastCheck,
   Fiber,
   HashMap,
   Layer,
   Logger,
   Option,
+  ParseResult,
   Schedule,
   Schema,
   Stream
@@ -622,4 +626,157 @@ describe("construction", () => {
       })
     )
   })
+})
+
+// ---------------------------------------------------------------- the fast success encoder
+
+class Author extends Schema.Class<Author>("Author")({
+  id: Schema.String.pipe(Schema.brand("AuthorId")),
+  name: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(40)),
+  karma: Schema.Int.pipe(Schema.nonNegative())
+}) {}
+
+class Lesson extends Schema.Class<Lesson>("Lesson")({
+  id: Schema.String,
+  title: Schema.String.pipe(Schema.minLength(1)),
+  minutes: Schema.Number,
+  free: Schema.Boolean,
+  kind: Schema.Literal("video", "quiz", "text"),
+  summary: Schema.NullOr(Schema.String),
+  note: Schema.optional(Schema.String),
+  tags: Schema.Array(Schema.String),
+  author: Author,
+  publishedAt: Schema.DateTimeUtc,
+  updatedAt: Schema.optional(Schema.Date)
+}) {}
+
+interface Category {
+  readonly name: string
+  readonly children: ReadonlyArray<Category>
+}
+const Category: Schema.Schema<Category> = Schema.Struct({
+  name: Schema.String,
+  children: Schema.Array(Schema.suspend(() => Category))
+})
+
+const Level = { Beginner: "beginner", Expert: "expert" } as const
+
+const checkAgreement = <A, I>(schema: Schema.Schema<A, I>) =>
+  Effect.gen(function* () {
+    const fast = makeFastEncoder(schema)
+    const full = Schema.encodeUnknown(schema)
+    const values: ReadonlyArray<unknown> = FastCheck.sample(Arbitrary.make(schema), { numRuns: 60, seed: 42 })
+    for (const value of [...values, ...values.slice(0, 5).flatMap((value) => mutations(value))]) {
+      const expected = yield* Effect.either(full(value))
+      const actual = yield* Effect.either(fast(value))
+      if (Either.isLeft(expected)) {
+        if (Either.isRight(actual)) return expect.fail(`accepted what Schema rejects: ${String(value)}`)
+        expect(ParseResult.TreeFormatter.formatErrorSync(actual.left)).toBe(
+          ParseResult.TreeFormatter.formatErrorSync(expected.left)
+        )
+      } else {
+        if (Either.isLeft(actual)) return expect.fail(`rejected what Schema accepts: ${String(value)}`)
+        // Same values and the same key order: the same bytes on the wire.
+        expect(JSON.stringify(actual.right)).toBe(JSON.stringify(expected.right))
+        expect(actual.right).toStrictEqual(expected.right)
+      }
+    }
+  })
+
+/** Every shape a reply is made of, and the ones the fast path hands back to ParseResult. */
+const encoderCases: ReadonlyArray<readonly [string, Effect.Effect<void>]> = [
+  ["a list of classes", checkAgreement(Schema.Array(Lesson))],
+  [
+    "a struct of primitives, literals and unions",
+    checkAgreement(
+      Schema.Struct({
+        a: Schema.String,
+        b: Schema.NullOr(Schema.Number),
+        c: Schema.Literal(1, "x", true),
+        name: Schema.String.pipe(Schema.minLength(2), Schema.maxLength(10)),
+        count: Schema.Int.pipe(Schema.between(0, 100)),
+        d: Schema.UndefinedOr(Schema.Boolean)
+      })
+    )
+  ],
+  [
+    "a tagged union of structs",
+    checkAgreement(
+      Schema.Union(
+        Schema.TaggedStruct("A", { a: Schema.Number }),
+        Schema.TaggedStruct("B", { b: Schema.Array(Schema.String) })
+      )
+    )
+  ],
+  ["a record", checkAgreement(Schema.Record({ key: Schema.String, value: Schema.Number }))],
+  [
+    "a struct with defaults and renamed keys",
+    checkAgreement(
+      Schema.Struct({
+        x: Schema.optionalWith(Schema.Number, { default: () => 1 }),
+        y: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("why"))
+      })
+    )
+  ],
+  [
+    "a struct that preserves excess keys",
+    checkAgreement(Schema.Struct({ a: Schema.Number }).annotations({ parseOptions: { onExcessProperty: "preserve" } }))
+  ],
+  [
+    "transformations",
+    checkAgreement(
+      Schema.Struct({
+        big: Schema.BigInt,
+        option: Schema.Option(Schema.Number),
+        fromString: Schema.NumberFromString,
+        level: Schema.Enums(Level)
+      })
+    )
+  ],
+  [
+    "a tuple and a non-empty array",
+    checkAgreement(
+      Schema.Struct({ pair: Schema.Tuple(Schema.String, Schema.Number), some: Schema.NonEmptyArray(Schema.Number) })
+    )
+  ],
+  ["a recursive schema", checkAgreement(Category)],
+  [
+    "void, unknown and template literals",
+    checkAgreement(
+      Schema.Struct({ v: Schema.Void, u: Schema.Unknown, l: Schema.TemplateLiteral("user-", Schema.Number) })
+    )
+  ]
+]
+
+const wrongScalars: ReadonlyArray<unknown> = [42, -1, 1.5, "", "x", " padded ", "x".repeat(50), null, undefined, true]
+
+/** Values the generator will not produce: wrong types, broken refinements, extra keys, bad elements, nested. */
+const mutations = (value: unknown, depth = 0): ReadonlyArray<unknown> => {
+  const out: Array<unknown> = [...wrongScalars, [], Symbol.for("wrong")]
+  if (depth > 1) return out
+  if (Array.isArray(value)) {
+    out.push([...value, 42])
+    if (value.length > 0) for (const bad of mutations(value[0], depth + 1)) out.push([bad, ...value.slice(1)])
+  } else if (typeof value === "object" && value !== null) {
+    // Keeps the prototype, so a class instance stays one (with fields its constructor would have refused).
+    const withField = (key: string, field: unknown): unknown =>
+      Object.assign(Object.create(Object.getPrototypeOf(value)), value, { [key]: field })
+    const withoutField = (key: string): unknown => {
+      const copy = Object.assign(Object.create(Object.getPrototypeOf(value)), value)
+      Reflect.deleteProperty(copy, key)
+      return copy
+    }
+    out.push(withField("extra", "secret"))
+    for (const [key, field] of Object.entries(value)) {
+      out.push(withoutField(key))
+      for (const bad of mutations(field, depth + 1)) out.push(withField(key, bad))
+    }
+  }
+  return out
+}
+
+describe("makeFastEncoder", () => {
+  for (const [name, agreement] of encoderCases) {
+    it.effect(`agrees with Schema.encodeUnknown on ${name}`, () => agreement)
+  }
 })
