@@ -1,3 +1,4 @@
 // @lectern/contracts: the public API — one RpcGroup per domain, with its Schemas and errors.
 export * as Auth from "./Auth.ts"
+export * as Events from "./Events.ts"
 export * from "./Middleware.ts"

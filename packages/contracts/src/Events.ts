@@ -1,0 +1,46 @@
+// Domain events: the envelope every event travels in, and each event's payload Schema, keyed by its type.
+import { CourseId, UserId } from "@lectern/domain"
+import { Schema } from "effect"
+
+/** What the outbox stores and the bus carries: payload is the encoded form of the event's payload Schema. */
+export class EventEnvelope extends Schema.Class<EventEnvelope>("EventEnvelope")({
+  /** Unique per event; consumers dedupe by it. */
+  id: Schema.UUID,
+  /** e.g. `course.published`. */
+  type: Schema.String,
+  /** Bumped when a payload changes incompatibly; consumers may handle several versions. */
+  version: Schema.Int,
+  /** The service that emitted it (`catalog`, `learning`, …). */
+  source: Schema.String,
+  occurredAt: Schema.DateTimeUtc,
+  payload: Schema.Unknown
+}) {}
+
+// ---------------------------------------------------------------- catalog
+
+export const CoursePublished = Schema.Struct({
+  courseId: CourseId,
+  ownerId: UserId,
+  slug: Schema.String,
+  title: Schema.String
+})
+export const CourseUnpublished = Schema.Struct({ courseId: CourseId })
+export const CourseUpdated = Schema.Struct({ courseId: CourseId })
+export const CourseDeleted = Schema.Struct({ courseId: CourseId })
+export const LessonChanged = Schema.Struct({
+  courseId: CourseId,
+  lessonId: Schema.UUID,
+  change: Schema.Literal("created", "updated", "deleted")
+})
+
+/** Every event type Lectern emits, with its payload Schema (version 1 unless the entry says otherwise). */
+export const EventPayloads = {
+  "course.published": CoursePublished,
+  "course.unpublished": CourseUnpublished,
+  "course.updated": CourseUpdated,
+  "course.deleted": CourseDeleted,
+  "lesson.changed": LessonChanged
+} as const
+
+export type EventType = keyof typeof EventPayloads
+export type EventPayload<T extends EventType> = Schema.Schema.Type<(typeof EventPayloads)[T]>
