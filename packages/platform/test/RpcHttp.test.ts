@@ -184,12 +184,20 @@ interface RawResponse {
   readonly text: string
 }
 
-const post = (url: string, body: BodyInit, init: { readonly contentType?: string; readonly method?: string } = {}) =>
+const post = (
+  url: string,
+  body: BodyInit,
+  init: {
+    readonly contentType?: string
+    readonly method?: string
+    readonly headers?: Readonly<Record<string, string>>
+  } = {}
+) =>
   Effect.tryPromise({
     try: async (signal): Promise<RawResponse> => {
       const response = await fetch(url, {
         method: init.method ?? "POST",
-        headers: { "content-type": init.contentType ?? "application/ndjson" },
+        headers: { ...init.headers, "content-type": init.contentType ?? "application/ndjson" },
         signal,
         ...(init.method === "GET" ? {} : { body, duplex: "half" })
       })
@@ -455,6 +463,53 @@ layer(ServersLive, { excludeTestServices: true })("RpcHttp", (it) => {
         // The server is still fine afterwards.
         const after = yield* post(leanSmall, ndjson(request("2", "echo", { text: "still here" })))
         expect(after.status).toBe(200)
+      })
+    )
+
+    it.effect("more messages than maxMessagesPerBody gets 400, and runs none of them", () =>
+      Effect.gen(function* () {
+        const { lean } = yield* Servers
+        const tooMany = Array.from({ length: 129 }, (_, i) => request(String(i), "gate.open", { key: "never-opened" }))
+        const response = yield* post(lean, ndjson(...tooMany))
+        expect(response.status).toBe(400)
+        expect(parseJson(response.text)).toStrictEqual({
+          error: expect.stringContaining("128"),
+          traceId: response.traceId
+        })
+        const status = yield* post(lean, ndjson(request("1", "gate.status", { key: "never-opened" })))
+        expect(lines(status.text)).toStrictEqual([
+          { _tag: "Exit", requestId: "1", exit: { _tag: "Success", value: "absent" } }
+        ])
+      })
+    )
+
+    it.effect("HTTP request headers reach the middleware; the message's own headers override them", () =>
+      Effect.gen(function* () {
+        const { lean } = yield* Servers
+        const fromHttp = yield* post(lean, ndjson(request("1", "user.whoami", undefined)), {
+          headers: { authorization: `Bearer ${goodToken}` }
+        })
+        expect(lines(fromHttp.text)).toStrictEqual([
+          { _tag: "Exit", requestId: "1", exit: { _tag: "Success", value: ada } }
+        ])
+        const overridden = yield* post(
+          lean,
+          ndjson(request("2", "user.whoami", undefined, { headers: [["Authorization", "Bearer stolen"]] })),
+          { headers: { authorization: `Bearer ${goodToken}` } }
+        )
+        expect(lines(overridden.text)).toStrictEqual([
+          {
+            _tag: "Exit",
+            requestId: "2",
+            exit: {
+              _tag: "Failure",
+              cause: {
+                _tag: "Fail",
+                error: { _tag: "Unauthorized", message: "a valid bearer token is required" }
+              }
+            }
+          }
+        ])
       })
     )
 
