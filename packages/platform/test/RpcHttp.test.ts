@@ -1,4 +1,4 @@
-// RpcHttp end to end: the stock RpcClient over NDJSON and JSON, raw bad input, and the same calls against the stock RpcServer.
+// RpcHttp end to end (stock RpcClient over NDJSON and JSON, raw bad input, side by side with the stock RpcServer) and its fast encoder.
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { FetchHttpClient, HttpRouter, HttpServer } from "@effect/platform"
