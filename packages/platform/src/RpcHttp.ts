@@ -5,7 +5,7 @@
 // everything that does not depend on the request is built once: per RPC a decoder, encoders, the middleware chain
 // and a runtime carrying the handler's context; a call is one `Runtime.runFork` on that runtime, and a successful
 // reply is encoded by a precompiled encoder (below). `bench/src/rpc-overhead.ts` measured, on a shared 2-core box,
-// 0.55–0.81× raw node:http for this (0.45–0.5× with tracing on) against 0.10–0.11× for the stock server.
+// 0.55–0.81× raw node:http for this (0.43–0.48× with tracing on) against 0.09–0.11× for the stock server.
 //
 // The contract, for callers that are not the stock client:
 // - POST only (else 405). `Content-Type` picks the framing: `*ndjson*` → one message per line, answered as NDJSON;
