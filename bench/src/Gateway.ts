@@ -25,15 +25,18 @@ export const profileArgs = (dir: string | undefined, name: string): ReadonlyArra
 export const startGateway = async (options: {
   readonly databaseUrl: string
   readonly profileDir: string | undefined
+  readonly root: string | undefined
+  readonly profileName?: string
 }): Promise<BenchGateway> => {
+  const root = options.root ?? repoRoot
   // With LOG_LEVEL=warn it never logs where it listens, so it gets a port instead of picking one.
   const port = await freePort()
   const dataDir = mkdtempSync(join(tmpdir(), "lectern-bench-"))
   const child = startChild({
-    name: "gateway",
-    script: join(repoRoot, "services/gateway/src/main.ts"),
-    cwd: repoRoot,
-    nodeArgs: profileArgs(options.profileDir, "gateway"),
+    name: options.profileName ?? "gateway",
+    script: join(root, "services/gateway/src/main.ts"),
+    cwd: root,
+    nodeArgs: profileArgs(options.profileDir, options.profileName ?? "gateway"),
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",

@@ -1,5 +1,6 @@
 // One bounded autocannon run against one URL, with every answer checked; a run that saw a wrong answer throws.
 import autocannon from "autocannon"
+import { processCpuSeconds } from "./Processes.ts"
 import type { Run } from "./Report.ts"
 
 export interface LoadOptions {
@@ -10,6 +11,8 @@ export interface LoadOptions {
   readonly seconds: number
   /** The exact body every answer must have (cheapest check), or a predicate over it. */
   readonly expect: { readonly body: string } | { readonly verify: (body: string) => boolean }
+  /** The server's process, whose CPU time per request is measured over the run. */
+  readonly serverPid: number | undefined
 }
 
 export class LoadRunFailed extends Error {
@@ -23,6 +26,7 @@ export class WrongAnswer extends Error {
 
 export const load = async (options: LoadOptions): Promise<Run> => {
   const expect = options.expect
+  const cpuBefore = processCpuSeconds(options.serverPid)
   const result = await autocannon({
     url: options.url,
     method: "POST",
@@ -43,10 +47,14 @@ export const load = async (options: LoadOptions): Promise<Run> => {
     result.mismatches > 0 ? `${result.mismatches} unexpected bodies` : ""
   ].filter((problem) => problem !== "")
   if (problems.length > 0) throw new LoadRunFailed(`${options.url}: ${problems.join(", ")}`)
-  if (result.requests.total === 0 || result.duration <= 0) throw new LoadRunFailed(`${options.url}: no requests done`)
+  const requests = result.requests.total
+  if (requests === 0 || result.duration <= 0) throw new LoadRunFailed(`${options.url}: no requests done`)
+  const cpuAfter = processCpuSeconds(options.serverPid)
   return {
-    requestsPerSecond: result.requests.total / result.duration,
+    requestsPerSecond: requests / result.duration,
     p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99
+    p99Ms: result.latency.p99,
+    cpuMsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined ? null : ((cpuAfter - cpuBefore) * 1000) / requests
   }
 }

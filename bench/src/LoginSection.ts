@@ -95,7 +95,8 @@ export const runLogin = async (context: {
               headers: { "content-type": request.contentType },
               connections: settings.loginConnections,
               seconds,
-              expect: { verify: isSuccess }
+              expect: { verify: isSuccess },
+              serverPid: gateway.child.process.pid
             })
     })
     return [

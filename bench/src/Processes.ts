@@ -1,5 +1,6 @@
 // Servers under test as child processes (node from process.execPath), so none shares an event loop with autocannon.
 import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { createServer } from "node:net"
 
 export interface Child {
@@ -126,4 +127,25 @@ export const reportReady = (message: Readonly<Record<string, unknown>>) => {
   }
   process.send(message)
   process.once("disconnect", () => process.exit(0))
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times; 100 on every mainstream kernel build. */
+const CLOCK_TICKS_PER_SECOND = 100
+
+/**
+ * User + system CPU seconds a process has used so far, all threads included (Linux /proc). Undefined where there
+ * is no /proc or the process is gone.
+ */
+export const processCpuSeconds = (pid: number | undefined): number | undefined => {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const user = Number(fields[11])
+    const system = Number(fields[12])
+    return Number.isFinite(user) && Number.isFinite(system) ? (user + system) / CLOCK_TICKS_PER_SECOND : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -1,11 +1,16 @@
 // The pure part of the harness: medians of load runs, candidate ÷ baseline ratios, the results JSON and the table.
 import { Schema } from "effect"
 
-/** One bounded load run against one server; latencies are null where the source does not report them. */
+/** One bounded load run against one server; figures are null where the source does not report them. */
 export const Run = Schema.Struct({
   requestsPerSecond: Schema.Number,
   p50Ms: Schema.NullOr(Schema.Number),
-  p99Ms: Schema.NullOr(Schema.Number)
+  p99Ms: Schema.NullOr(Schema.Number),
+  /**
+   * CPU time (user + system, all threads) the server process spent per request during the run. Steadier than req/s
+   * when other work shares the cores, since it does not count the time the server waited for a core.
+   */
+  cpuMsPerRequest: Schema.NullOr(Schema.Number)
 })
 export type Run = typeof Run.Type
 
@@ -26,6 +31,8 @@ export const Comparison = Schema.Struct({
   baseline: Measured,
   /** median candidate req/s ÷ median baseline req/s */
   ratio: Schema.Number,
+  /** median candidate CPU ms per request ÷ the baseline's (2 = the candidate burns twice the CPU per request) */
+  cpuCostRatio: Schema.NullOr(Schema.Number),
   /** candidate ÷ baseline within each round, the pairs that ran back to back */
   roundRatios: Schema.Array(Schema.Number),
   target: Schema.NullOr(Schema.Number),
@@ -92,7 +99,8 @@ export const measured = (name: string, runs: ReadonlyArray<Run>): Measured => ({
   median: {
     requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
     p50Ms: medianOrNull(runs.map((run) => run.p50Ms)),
-    p99Ms: medianOrNull(runs.map((run) => run.p99Ms))
+    p99Ms: medianOrNull(runs.map((run) => run.p99Ms)),
+    cpuMsPerRequest: medianOrNull(runs.map((run) => run.cpuMsPerRequest))
   }
 })
 
@@ -113,9 +121,12 @@ export const compare = (input: {
   const roundRatios = Array.from({ length: rounds }, (_, i) =>
     ratio(input.candidate.runs[i]?.requestsPerSecond ?? 0, input.baseline.runs[i]?.requestsPerSecond ?? 0)
   )
+  const candidateCpu = input.candidate.median.cpuMsPerRequest
+  const baselineCpu = input.baseline.median.cpuMsPerRequest
   return {
     ...input,
     ratio: value,
+    cpuCostRatio: candidateCpu !== null && baselineCpu !== null && baselineCpu > 0 ? candidateCpu / baselineCpu : null,
     roundRatios,
     verdict: input.target === null ? "info" : value >= input.target ? "pass" : "MISSED"
   }
@@ -132,6 +143,7 @@ const millis = (value: number | null) =>
         ? value.toFixed(1)
         : value.toFixed(2)
     : "—"
+const cpu = (value: number | null) => (value === null || !Number.isFinite(value) ? "—" : value.toFixed(3))
 const latency = (run: Run) => `${millis(run.p50Ms)}/${millis(run.p99Ms)}`
 
 /** Fixed-width columns; the first column left-aligned, the rest right-aligned. */
@@ -155,7 +167,17 @@ export const formatColumns = (rows: ReadonlyArray<ReadonlyArray<string>>): strin
 /** The compact table: one line per comparison, latencies as p50/p99 in ms. */
 export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
   formatColumns([
-    ["bench", "cand req/s", "base req/s", "ratio", "target", "result", "cand p50/p99 ms", "base p50/p99 ms"],
+    [
+      "bench",
+      "cand req/s",
+      "base req/s",
+      "ratio",
+      "target",
+      "result",
+      "cand p50/p99 ms",
+      "base p50/p99 ms",
+      "CPU ms/req cand/base"
+    ],
     ...comparisons.map((c) => [
       c.bench,
       rate(c.candidate.median.requestsPerSecond),
@@ -164,7 +186,8 @@ export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
       c.target === null ? "—" : `≥ ${c.target.toFixed(2)}`,
       c.verdict,
       latency(c.candidate.median),
-      latency(c.baseline.median)
+      latency(c.baseline.median),
+      `${cpu(c.candidate.median.cpuMsPerRequest)}/${cpu(c.baseline.median.cpuMsPerRequest)}`
     ])
   ])
 

@@ -25,7 +25,7 @@ export const parseRpcOverhead = (output: string): { connections: number; runs: M
       const match = cellPattern.exec(cell.trim())
       if (match?.[1] === undefined || match[2] === undefined) throw new UnreadableOutput(`cannot read "${cell}"`)
       const list = runs.get(match[1]) ?? []
-      list.push({ requestsPerSecond: Number(match[2]), p50Ms: null, p99Ms: null })
+      list.push({ requestsPerSecond: Number(match[2]), p50Ms: null, p99Ms: null, cpuMsPerRequest: null })
       runs.set(match[1], list)
     }
   }

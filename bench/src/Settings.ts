@@ -20,6 +20,11 @@ export interface BenchSettings {
   readonly profileDir: string | undefined
   /** Where the results JSON goes. */
   readonly resultsFile: string
+  /**
+   * The checkout whose `services/gateway/src/main.ts` is the candidate (default: this one). A patched copy there
+   * measures a change against the same baselines without touching this tree.
+   */
+  readonly gatewayRoot: string | undefined
 }
 
 export class InvalidSetting extends Error {
@@ -46,7 +51,10 @@ const positive = (
 }
 
 /** Reads the settings; throws InvalidSetting with the variable's name on anything unusable. */
-export const settingsFromEnv = (env: Readonly<Record<string, string | undefined>>, defaultResultsFile: string) => {
+export const settingsFromEnv = (
+  env: Readonly<Record<string, string | undefined>>,
+  defaultResultsFile: string
+): BenchSettings => {
   const sectionsText = env.BENCH_SECTIONS?.trim()
   const sections =
     sectionsText === undefined || sectionsText === ""
@@ -68,6 +76,7 @@ export const settingsFromEnv = (env: Readonly<Record<string, string | undefined>
     sections,
     postgresUrl: env.BENCH_POSTGRES_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres",
     profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,
-    resultsFile: env.BENCH_RESULTS_FILE?.trim() || defaultResultsFile
-  } satisfies BenchSettings
+    resultsFile: env.BENCH_RESULTS_FILE?.trim() || defaultResultsFile,
+    gatewayRoot: env.BENCH_GATEWAY_ROOT?.trim() || undefined
+  }
 }

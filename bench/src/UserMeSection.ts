@@ -8,9 +8,10 @@ import type { BenchSettings } from "./Settings.ts"
 import { captureRequest } from "./StockClient.ts"
 
 const GATEWAY = "gateway user.me"
+const PATCHED = "patched gateway user.me"
 const RAW = "node:http+jose+pg"
 const EXPRESS = "express 5+jose+pg"
-type Server = typeof GATEWAY | typeof RAW | typeof EXPRESS
+type Server = typeof GATEWAY | typeof PATCHED | typeof RAW | typeof EXPRESS
 
 /** One of our baseline servers, as a child process; resolves with the URL it reported. */
 export const startServerScript = async (
@@ -39,11 +40,13 @@ const post = async (url: string, contentType: string, body: string) => {
 export const runUserMe = async (context: {
   readonly settings: BenchSettings
   readonly gateway: BenchGateway
+  /** A second gateway (BENCH_GATEWAY_ROOT) measured in the same rounds, on the same database and keys. */
+  readonly patched: BenchGateway | undefined
   readonly databaseUrl: string
   readonly accessToken: string
   readonly log: (line: string) => void
 }): Promise<ReadonlyArray<Comparison>> => {
-  const { settings, gateway, log } = context
+  const { settings, gateway, patched, log } = context
   const request = await captureRequest(context.accessToken, (auth) => auth.user.me())
   log(`  request body (captured from the stock RpcClient, ${request.contentType}): ${request.body.trim()}`)
   const children: Array<Child> = []
@@ -53,52 +56,81 @@ export const runUserMe = async (context: {
     children.push(raw.child)
     const express = await startServerScript(EXPRESS, "user-me-express.ts", env, settings.profileDir)
     children.push(express.child)
-    const urls: Record<Server, string> = { [GATEWAY]: gateway.rpcUrl, [RAW]: raw.url, [EXPRESS]: express.url }
+    const urls = new Map<Server, string>([
+      [GATEWAY, gateway.rpcUrl],
+      [RAW, raw.url],
+      [EXPRESS, express.url]
+    ])
+    const pids = new Map<Server, number | undefined>([
+      [GATEWAY, gateway.child.process.pid],
+      [RAW, raw.child.process.pid],
+      [EXPRESS, express.child.process.pid]
+    ])
+    if (patched !== undefined) {
+      urls.set(PATCHED, patched.rpcUrl)
+      pids.set(PATCHED, patched.child.process.pid)
+    }
+    const servers = [...urls.keys()]
 
-    // The speeds only compare if the answers do: all three must send the very same bytes, a success.
+    // The speeds only compare if the answers do: every server must send the very same bytes, a success.
     const expected = await post(gateway.rpcUrl, request.contentType, request.body)
     if (expected.status !== 200 || !expected.text.includes('"exit":{"_tag":"Success"')) {
       throw new WrongAnswer(`the gateway answered user.me with ${expected.status} ${expected.text}`)
     }
-    for (const server of [RAW, EXPRESS] as const) {
-      const answer = await post(urls[server], request.contentType, request.body)
+    for (const [server, url] of urls) {
+      const answer = await post(url, request.contentType, request.body)
       if (answer.status !== 200 || answer.text !== expected.text) {
         throw new WrongAnswer(`${server} answered ${answer.status} ${answer.text}\nthe gateway: ${expected.text}`)
       }
     }
 
     const runs = await alternate<Server>({
-      servers: [GATEWAY, RAW, EXPRESS],
+      servers,
       rounds: settings.rounds,
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
       log,
       run: (server, seconds) =>
         load({
-          url: urls[server],
+          url: urls.get(server) ?? "",
           body: request.body,
           headers: { "content-type": request.contentType },
           connections: settings.connections,
           seconds,
-          expect: { body: expected.text }
+          expect: { body: expected.text },
+          serverPid: pids.get(server)
         })
     })
-    const gatewayRuns = measured(GATEWAY, runs.get(GATEWAY) ?? [])
-    const common = { connections: settings.connections, candidate: gatewayRuns }
-    return [
+    const of = (server: Server) => measured(server, runs.get(server) ?? [])
+    const against = (candidate: Server, label: string) => [
       compare({
-        ...common,
-        bench: "user.me ÷ node:http",
+        bench: `${label} ÷ node:http`,
         description: "user.me RPC over HTTP (JWT check + one row by id) ÷ bare node:http + jose + pg doing the same",
-        baseline: measured(RAW, runs.get(RAW) ?? []),
+        connections: settings.connections,
+        candidate: of(candidate),
+        baseline: of(RAW),
         target: 0.5
       }),
       compare({
-        ...common,
-        bench: "user.me ÷ express",
+        bench: `${label} ÷ express`,
         description: "user.me RPC over HTTP ÷ Express 5 (express.json, header/trace/auth middlewares) + jose + pg",
-        baseline: measured(EXPRESS, runs.get(EXPRESS) ?? []),
+        connections: settings.connections,
+        candidate: of(candidate),
+        baseline: of(EXPRESS),
         target: 1.0
+      })
+    ]
+    if (patched === undefined) return against(GATEWAY, "user.me")
+    return [
+      ...against(GATEWAY, "user.me"),
+      ...against(PATCHED, "patched user.me"),
+      compare({
+        bench: "patched ÷ gateway",
+        description: "user.me on the BENCH_GATEWAY_ROOT gateway ÷ on this tree's gateway, same rounds",
+        connections: settings.connections,
+        candidate: of(PATCHED),
+        baseline: of(GATEWAY),
+        target: null
       })
     ]
   } finally {

@@ -3,10 +3,10 @@
 // Settings (environment): BENCH_DURATION (s per measured run, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (user.me, 32), BENCH_LOGIN_CONNECTIONS (session.login and argon2, 8), BENCH_SECTIONS
 // (userMe,login,rpcOverhead), BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
-// BENCH_RESULTS_FILE. Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran.
+// BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds). Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran.
 import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
-import { availableParallelism, cpus } from "node:os"
+import { availableParallelism, cpus, loadavg } from "node:os"
 import { dirname } from "node:path"
 import { Schema } from "effect"
 import { type BenchDatabase, createBenchDatabase } from "./BenchDatabase.ts"
@@ -22,6 +22,7 @@ const log = (line: string) => console.log(line)
 const settings = settingsFromEnv(process.env, new URL("../results/latest.json", import.meta.url).pathname)
 const startedAt = new Date()
 const cores = availableParallelism()
+const [loadAtStart = 0] = loadavg()
 
 const notes = [
   `${cores} CPU cores shared by autocannon (in this process), the server under test (a child process) and Postgres: ` +
@@ -31,7 +32,12 @@ const notes = [
   "All traffic is loopback (127.0.0.1). The gateway runs with LOG_LEVEL=warn, ACCESS_LOG=false, no OTLP exporter, " +
     "the in-memory cache, and login rate limits raised (every request comes from one IP).",
   "The gateway caches verified access tokens (AccessTokens.VerifiedTokens); the user.me baselines run jose's " +
-    "jwtVerify on every request, as specified."
+    "jwtVerify on every request, as specified.",
+  `Load average when the bench started: ${loadAtStart.toFixed(2)} on ${cores} cores` +
+    (loadAtStart > cores / 2 ? " — something else is busy on this machine; expect noisy rounds." : "."),
+  ...(settings.gatewayRoot === undefined
+    ? []
+    : [`A second gateway from ${settings.gatewayRoot} (BENCH_GATEWAY_ROOT) runs in the user.me rounds as "patched".`])
 ]
 
 const comparisons: Array<Comparison> = []
@@ -39,8 +45,11 @@ const failures: Array<{ section: string; error: string }> = []
 
 let database: BenchDatabase | undefined
 let gateway: BenchGateway | undefined
+let patched: BenchGateway | undefined
 
 const cleanUp = async () => {
+  await patched?.stop().catch((error: unknown) => log(`could not stop the patched gateway: ${String(error)}`))
+  patched = undefined
   await gateway?.stop().catch((error: unknown) => log(`could not stop the gateway: ${String(error)}`))
   gateway = undefined
   await database?.drop().catch((error: unknown) => log(`could not drop ${database?.name}: ${String(error)}`))
@@ -75,7 +84,16 @@ try {
   if (gatewaySections) {
     database = await createBenchDatabase(settings.postgresUrl)
     log(`\nbench database ${database.name}; starting the gateway`)
-    gateway = await startGateway({ databaseUrl: database.url, profileDir: settings.profileDir })
+    gateway = await startGateway({ databaseUrl: database.url, profileDir: settings.profileDir, root: undefined })
+    if (settings.gatewayRoot !== undefined) {
+      log(`starting the patched gateway from ${settings.gatewayRoot}`)
+      patched = await startGateway({
+        databaseUrl: database.url,
+        profileDir: settings.profileDir,
+        root: settings.gatewayRoot,
+        profileName: "patched-gateway"
+      })
+    }
     log(`gateway at ${gateway.url}; signing up the bench user through the typed client`)
     user = await signUp(
       gateway.url,
@@ -90,6 +108,7 @@ try {
     return runUserMe({
       settings,
       gateway: ready.gateway,
+      patched,
       databaseUrl: ready.database.url,
       accessToken: ready.user.accessToken,
       log

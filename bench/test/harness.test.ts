@@ -1,6 +1,8 @@
 // The harness's pure parts: medians, ratios and verdicts, the results JSON, the table, settings, round order, parsing.
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
+import { processCpuSeconds } from "../src/Processes.ts"
+import { packageOf, summarizeProfile } from "../src/profile-summary.ts"
 import {
   BenchReport,
   compare,
@@ -16,11 +18,12 @@ import { roundOrder } from "../src/Rounds.ts"
 import { parseRpcOverhead, rpcOverheadComparisons } from "../src/RpcOverheadSection.ts"
 import { InvalidSetting, settingsFromEnv } from "../src/Settings.ts"
 
-const run = (requestsPerSecond: number, p50Ms: number | null = 1, p99Ms: number | null = 2): Run => ({
-  requestsPerSecond,
-  p50Ms,
-  p99Ms
-})
+const run = (
+  requestsPerSecond: number,
+  p50Ms: number | null = 1,
+  p99Ms: number | null = 2,
+  cpuMsPerRequest: number | null = null
+): Run => ({ requestsPerSecond, p50Ms, p99Ms, cpuMsPerRequest })
 
 const comparison = (candidate: ReadonlyArray<number>, baseline: ReadonlyArray<number>, target: number | null) =>
   compare({
@@ -66,13 +69,13 @@ describe("median and percentile", () => {
 
 describe("measured", () => {
   it("takes each statistic's median on its own", () => {
-    const m = measured("x", [run(100, 5, 50), run(300, 1, 90), run(200, 9, 10)])
-    expect(m.median).toEqual({ requestsPerSecond: 200, p50Ms: 5, p99Ms: 50 })
+    const m = measured("x", [run(100, 5, 50, 0.3), run(300, 1, 90, 0.1), run(200, 9, 10, 0.2)])
+    expect(m.median).toEqual({ requestsPerSecond: 200, p50Ms: 5, p99Ms: 50, cpuMsPerRequest: 0.2 })
     expect(m.runs).toHaveLength(3)
   })
   it("reports no latency median when a run has none", () => {
     const m = measured("x", [run(100, null, null), run(200, 3, 4)])
-    expect(m.median).toEqual({ requestsPerSecond: 150, p50Ms: null, p99Ms: null })
+    expect(m.median).toEqual({ requestsPerSecond: 150, p50Ms: null, p99Ms: null, cpuMsPerRequest: null })
   })
 })
 
@@ -88,6 +91,20 @@ describe("ratio and verdict", () => {
   })
   it("has no verdict without a target", () => {
     expect(comparison([1], [100], null).verdict).toBe("info")
+  })
+  it("relates CPU per request when both sides measured it, and only then", () => {
+    const cpuCost = (candidate: number | null, baseline: number | null) =>
+      compare({
+        bench: "b",
+        description: "d",
+        connections: 1,
+        candidate: measured("cand", [run(100, 1, 2, candidate)]),
+        baseline: measured("base", [run(100, 1, 2, baseline)]),
+        target: null
+      }).cpuCostRatio
+    expect(cpuCost(0.3, 0.1)).toBeCloseTo(3)
+    expect(cpuCost(0.3, null)).toBeNull()
+    expect(cpuCost(null, 0.1)).toBeNull()
   })
   it("never passes against a baseline that did nothing", () => {
     expect(ratio(100, 0)).toBe(0)
@@ -209,5 +226,52 @@ describe("reading rpc-overhead.ts", () => {
   it("fails loudly on output it does not understand", () => {
     expect(() => parseRpcOverhead("round 1: something else entirely")).toThrow(/cannot read/)
     expect(() => parseRpcOverhead("no rounds at all")).toThrow(/no rounds/)
+  })
+})
+
+describe("CPU time of a process", () => {
+  it("reads this process's user + system seconds from /proc, and nothing for no process", () => {
+    const seconds = processCpuSeconds(process.pid)
+    expect(seconds).toBeTypeOf("number")
+    expect(seconds).toBeGreaterThanOrEqual(0)
+    expect(processCpuSeconds(undefined)).toBeUndefined()
+    expect(processCpuSeconds(2 ** 30)).toBeUndefined()
+  })
+})
+
+describe("profile summary", () => {
+  const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 })
+  // root → a (effect) → b (lectern) ; root → idle ; root → gc
+  const profile = {
+    nodes: [
+      { id: 1, callFrame: frame("(root)", ""), children: [2, 4, 5] },
+      { id: 2, callFrame: frame("a", "file:///x/node_modules/effect/dist/esm/a.js"), children: [3] },
+      { id: 3, callFrame: frame("b", "file:///x/packages/platform/src/B.ts") },
+      { id: 4, callFrame: frame("(idle)", "") },
+      { id: 5, callFrame: frame("(garbage collector)", "") }
+    ],
+    samples: [2, 3, 3, 3, 4, 4, 4, 4, 5, 3]
+  }
+
+  it("names where a frame's code lives", () => {
+    expect(packageOf(frame("f", "file:///r/node_modules/@effect/rpc/dist/x.js"))).toBe("@effect/rpc")
+    expect(packageOf(frame("f", "file:///r/node_modules/effect/dist/x.js"))).toBe("effect")
+    expect(packageOf(frame("f", "node:internal/streams/writable"))).toBe("node core")
+    expect(packageOf(frame("f", "file:///r/services/auth/src/Repo.ts"))).toBe("lectern services/auth")
+    expect(packageOf(frame("(garbage collector)", ""))).toBe("(garbage collector)")
+  })
+
+  it("shares busy samples by self and by inclusive time, idle left out", () => {
+    const summary = summarizeProfile(profile)
+    expect(summary.samples).toBe(6)
+    expect(summary.byPackage.map((share) => [share.name, share.samples])).toEqual([
+      ["lectern packages/platform", 4],
+      ["effect", 1],
+      ["(garbage collector)", 1]
+    ])
+    const inclusiveA = summary.topInclusive.find((share) => share.name.startsWith("a "))
+    expect(inclusiveA?.samples).toBe(5)
+    expect(inclusiveA?.percent).toBeCloseTo((100 * 5) / 6)
+    expect(summary.topSelf[0]?.name).toMatch(/^b packages\/platform\/src\/B.ts:1$/)
   })
 })
