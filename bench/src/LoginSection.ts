@@ -37,7 +37,7 @@ const decodeReply = Schema.decodeUnknownOption(
 )
 
 /** Asks the argon2 child for one closed-loop run and waits for its answer. */
-const verifyRun = (child: Child, load: { hash: string; password: string; concurrency: number; seconds: number }) =>
+const verifyRun = (child: Child, work: { hash: string; password: string; concurrency: number; seconds: number }) =>
   new Promise<Run>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`the argon2 child exited (${code}):\n${child.output()}`))
     child.process.once("exit", onExit)
@@ -48,7 +48,7 @@ const verifyRun = (child: Child, load: { hash: string; password: string; concurr
       if ("error" in reply.value) return reject(new Error(`the argon2 child failed: ${reply.value.error}`))
       resolve(reply.value.run)
     })
-    child.process.send(load)
+    child.process.send(work)
   })
 
 export const runLogin = async (context: {

@@ -54,7 +54,9 @@ export const Machine = Schema.Struct({
   cpus: Schema.Int,
   cpuModel: Schema.String,
   node: Schema.String,
-  platform: Schema.String
+  platform: Schema.String,
+  /** The 1-minute load average before the bench began: above the core count, other work was competing. */
+  loadAverageAtStart: Schema.Number
 })
 
 /** What `bench/results/latest.json` holds. */

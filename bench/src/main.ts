@@ -3,7 +3,8 @@
 // Settings (environment): BENCH_DURATION (s per measured run, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (user.me, 32), BENCH_LOGIN_CONNECTIONS (session.login and argon2, 8), BENCH_SECTIONS
 // (userMe,login,rpcOverhead), BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
-// BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds). Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran.
+// BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds).
+// Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran, 1 when a section could not.
 import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { availableParallelism, cpus, loadavg } from "node:os"
@@ -33,8 +34,11 @@ const notes = [
     "the in-memory cache, and login rate limits raised (every request comes from one IP).",
   "The gateway caches verified access tokens (AccessTokens.VerifiedTokens); the user.me baselines run jose's " +
     "jwtVerify on every request, as specified.",
+  "CPU ms/req: user + system CPU of the server's process (all threads) per request over a run (Linux /proc). It " +
+    "does not count time spent waiting for a core, so it moves less than req/s when other work shares the machine; " +
+    "Postgres and autocannon are not in it.",
   `Load average when the bench started: ${loadAtStart.toFixed(2)} on ${cores} cores` +
-    (loadAtStart > cores / 2 ? " — something else is busy on this machine; expect noisy rounds." : "."),
+    (loadAtStart >= cores ? " — something else is busy on this machine; expect noisy rounds." : "."),
   ...(settings.gatewayRoot === undefined
     ? []
     : [`A second gateway from ${settings.gatewayRoot} (BENCH_GATEWAY_ROOT) runs in the user.me rounds as "patched".`])
@@ -133,7 +137,13 @@ try {
 const report = Schema.encodeSync(BenchReport)({
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
-  machine: { cpus: cores, cpuModel: cpus()[0]?.model ?? "unknown", node: process.version, platform: process.platform },
+  machine: {
+    cpus: cores,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    platform: process.platform,
+    loadAverageAtStart: loadAtStart
+  },
   settings: {
     durationSeconds: settings.durationSeconds,
     warmupSeconds: settings.warmupSeconds,

@@ -1,5 +1,6 @@
 // Reads a `node --cpu-prof` profile and prints where the samples went: by package, and the top functions by self
-// and by inclusive share. `node bench/src/profile-summary.ts /tmp/prof/gateway.cpuprofile [top]`
+// and by inclusive share. `node bench/src/profile-summary.ts /tmp/prof/gateway.cpuprofile [top] [skipSeconds]`
+// (skipSeconds leaves out the start, e.g. module loading, so the shares are of the time under load).
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
@@ -18,6 +19,8 @@ interface ProfileNode {
 export interface CpuProfile {
   readonly nodes: ReadonlyArray<ProfileNode>
   readonly samples: ReadonlyArray<number>
+  /** Microseconds from the previous sample (the first: from the profile's start). */
+  readonly timeDeltas?: ReadonlyArray<number>
 }
 
 export interface Share {
@@ -60,13 +63,20 @@ const ranked = (counts: Map<string, number>, total: number, top: number): Readon
 
 const add = (counts: Map<string, number>, key: string, n: number) => counts.set(key, (counts.get(key) ?? 0) + n)
 
-/** Shares of all samples, `(idle)` excluded, so the percentages are of the time the process was busy. */
-export const summarizeProfile = (profile: CpuProfile, top = 25): ProfileSummary => {
+/**
+ * Shares of all samples, `(idle)` excluded, so the percentages are of the time the process was busy. Samples in the
+ * first `skipSeconds` are left out.
+ */
+export const summarizeProfile = (profile: CpuProfile, top = 25, skipSeconds = 0): ProfileSummary => {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const parent = new Map<number, number>()
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
   const hits = new Map<number, number>()
-  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1)
+  let elapsedMicros = 0
+  profile.samples.forEach((id, i) => {
+    elapsedMicros += profile.timeDeltas?.[i] ?? 0
+    if (elapsedMicros >= skipSeconds * 1_000_000) hits.set(id, (hits.get(id) ?? 0) + 1)
+  })
 
   const self = new Map<string, number>()
   const inclusive = new Map<string, number>()
@@ -109,7 +119,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error("usage: node bench/src/profile-summary.ts <file.cpuprofile> [top]")
     process.exit(2)
   }
-  const summary = summarizeProfile(JSON.parse(readFileSync(file, "utf8")), Number(process.argv[3] ?? 25))
+  const summary = summarizeProfile(
+    JSON.parse(readFileSync(file, "utf8")),
+    Number(process.argv[3] ?? 25),
+    Number(process.argv[4] ?? 0)
+  )
   console.log(`${file}: ${summary.samples} busy samples`)
   printShares("by package (self)", summary.byPackage)
   printShares("top functions (self)", summary.topSelf)

@@ -117,7 +117,7 @@ describe("the results JSON", () => {
   const report: typeof BenchReport.Type = {
     startedAt: "2025-01-01T00:00:00.000Z",
     finishedAt: "2025-01-01T00:04:00.000Z",
-    machine: { cpus: 2, cpuModel: "cpu", node: "v24.21.0", platform: "linux" },
+    machine: { cpus: 2, cpuModel: "cpu", node: "v24.21.0", platform: "linux", loadAverageAtStart: 0.5 },
     settings: {
       durationSeconds: 5,
       warmupSeconds: 2,
@@ -273,5 +273,11 @@ describe("profile summary", () => {
     expect(inclusiveA?.samples).toBe(5)
     expect(inclusiveA?.percent).toBeCloseTo((100 * 5) / 6)
     expect(summary.topSelf[0]?.name).toMatch(/^b packages\/platform\/src\/B.ts:1$/)
+  })
+
+  it("leaves out the samples before skipSeconds", () => {
+    const timed = { ...profile, timeDeltas: profile.samples.map(() => 250_000) }
+    // 10 samples 0.25 s apart: skipping 1.5 s keeps the last five (4, 4, 4, 5, 3) of which 2 are busy.
+    expect(summarizeProfile(timed, 25, 1.5).samples).toBe(2)
   })
 })
