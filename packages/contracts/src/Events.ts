@@ -24,9 +24,10 @@ export const CoursePublished = Schema.Struct({
   slug: Schema.String,
   title: Schema.String
 })
-export const CourseUnpublished = Schema.Struct({ courseId: CourseId })
-export const CourseUpdated = Schema.Struct({ courseId: CourseId })
-export const CourseDeleted = Schema.Struct({ courseId: CourseId })
+/** `slug` (optional for compatibility; the catalog always sends it) lets a cache keyed by slug drop its entry. */
+export const CourseUnpublished = Schema.Struct({ courseId: CourseId, slug: Schema.optional(Schema.String) })
+export const CourseUpdated = Schema.Struct({ courseId: CourseId, slug: Schema.optional(Schema.String) })
+export const CourseDeleted = Schema.Struct({ courseId: CourseId, slug: Schema.optional(Schema.String) })
 export const LessonChanged = Schema.Struct({
   courseId: CourseId,
   lessonId: Schema.UUID,
