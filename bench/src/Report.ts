@@ -29,12 +29,17 @@ export const Comparison = Schema.Struct({
   connections: Schema.Number,
   candidate: Measured,
   baseline: Measured,
-  /** median candidate req/s ÷ median baseline req/s */
+  /**
+   * The median over rounds of candidate req/s ÷ baseline req/s within a round: each pair ran back to back, so a
+   * machine whose speed drifts between rounds (other work, thermal) moves both sides of a pair alike.
+   */
   ratio: Schema.Number,
+  /** median candidate req/s ÷ median baseline req/s (the medians may come from different rounds) */
+  ratioOfMedians: Schema.Number,
+  /** candidate ÷ baseline within each round */
+  roundRatios: Schema.Array(Schema.Number),
   /** median candidate CPU ms per request ÷ the baseline's (2 = the candidate burns twice the CPU per request) */
   cpuCostRatio: Schema.NullOr(Schema.Number),
-  /** candidate ÷ baseline within each round, the pairs that ran back to back */
-  roundRatios: Schema.Array(Schema.Number),
   target: Schema.NullOr(Schema.Number),
   verdict: Schema.Literal("pass", "MISSED", "info")
 })
@@ -118,16 +123,17 @@ export const compare = (input: {
   readonly baseline: Measured
   readonly target: number | null
 }): Comparison => {
-  const value = ratio(input.candidate.median.requestsPerSecond, input.baseline.median.requestsPerSecond)
   const rounds = Math.min(input.candidate.runs.length, input.baseline.runs.length)
   const roundRatios = Array.from({ length: rounds }, (_, i) =>
     ratio(input.candidate.runs[i]?.requestsPerSecond ?? 0, input.baseline.runs[i]?.requestsPerSecond ?? 0)
   )
+  const value = roundRatios.length === 0 ? 0 : median(roundRatios)
   const candidateCpu = input.candidate.median.cpuMsPerRequest
   const baselineCpu = input.baseline.median.cpuMsPerRequest
   return {
     ...input,
     ratio: value,
+    ratioOfMedians: ratio(input.candidate.median.requestsPerSecond, input.baseline.median.requestsPerSecond),
     cpuCostRatio: candidateCpu !== null && baselineCpu !== null && baselineCpu > 0 ? candidateCpu / baselineCpu : null,
     roundRatios,
     verdict: input.target === null ? "info" : value >= input.target ? "pass" : "MISSED"
@@ -166,7 +172,10 @@ export const formatColumns = (rows: ReadonlyArray<ReadonlyArray<string>>): strin
     .join("\n")
 }
 
-/** The compact table: one line per comparison, latencies as p50/p99 in ms. */
+/**
+ * The compact table: one line per comparison; req/s and latencies (p50/p99 ms) are each server's medians, the ratio
+ * is the median of the per-round ratios.
+ */
 export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
   formatColumns([
     [

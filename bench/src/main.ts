@@ -160,6 +160,7 @@ mkdirSync(dirname(settings.resultsFile), { recursive: true })
 writeFileSync(settings.resultsFile, `${JSON.stringify(report, null, 2)}\n`)
 
 log(`\n${formatTable(comparisons)}`)
+log("(req/s, p50/p99 and CPU ms/req: each server's median over rounds; ratio: median of the per-round ratios)")
 for (const line of missedLines(comparisons)) log(line)
 for (const failure of failures) log(`FAILED section ${failure.section}: ${failure.error.split("\n")[0]}`)
 log(`\nresults: ${settings.resultsFile}`)
