@@ -13,14 +13,14 @@ import * as Redis from "./Redis.ts"
  */
 export const layerFromConfig = Layer.unwrapEffect(
   Effect.gen(function* () {
-    const url = yield* Config.option(Config.redacted("REDIS_URL"))
+    const redis = yield* Redis.ConfiguredRedis
     const keyPrefix = yield* Config.string("REDIS_KEY_PREFIX").pipe(Config.withDefault("lectern:"))
-    return Option.match(url, {
-      onSome: (url) =>
+    return Option.match(redis, {
+      onSome: (connection) =>
         Layer.mergeAll(CacheRedis.layer({ keyPrefix }), RateLimiterRedis.layer({ keyPrefix })).pipe(
-          Layer.provide(Redis.layer({ url }))
+          Layer.provide(Layer.succeed(Redis.RedisConnection, connection))
         ),
       onNone: () => Layer.mergeAll(CacheMemory.layerMemory, RateLimiterMemory.layerMemory)
     })
   })
-)
+).pipe(Layer.provide(Redis.layerConfigured))

@@ -1,6 +1,6 @@
 // The EventBus port: at-least-once delivery of event envelopes to named consumer groups, with dead letters.
 import type { Events } from "@lectern/contracts"
-import { Context, Data, type Effect, type Scope } from "effect"
+import { Cause, Context, Data, Duration, type Effect, type Scope } from "effect"
 
 export class EventBusUnavailable extends Data.TaggedError("EventBusUnavailable")<{ readonly cause: unknown }> {}
 
@@ -40,3 +40,47 @@ export interface EventBusService {
 }
 
 export class EventBus extends Context.Tag("@lectern/platform/EventBus")<EventBus, EventBusService>() {}
+
+// ---------------------------------------------------------------- shared by the implementations
+
+/** Deliveries before a dead letter when a subscriber does not say. */
+export const defaultMaxDeliveries = 5
+
+/**
+ * The wait before delivery number `deliveries + 1` of an event whose delivery number `deliveries` failed: `base`
+ * doubled per failure, at most `max`.
+ */
+export const retryDelay = (
+  deliveries: number,
+  base: Duration.DurationInput,
+  max: Duration.DurationInput
+): Duration.Duration =>
+  Duration.min(Duration.times(Duration.decode(base), 2 ** Math.max(0, Math.min(deliveries - 1, 30))), max)
+
+const maxErrorLength = 2_000
+
+const describeError = (error: unknown, depth: number): string => {
+  if (typeof error !== "object" || error === null) return String(error)
+  const tag = "_tag" in error && typeof error._tag === "string" ? error._tag : undefined
+  const name = error instanceof Error ? error.name : undefined
+  const message = "message" in error && typeof error.message === "string" ? error.message : ""
+  const label = tag ?? name ?? "Error"
+  if (message !== "") return `${label}: ${message}`
+  // Wrappers like EventBusUnavailable carry the reason in `cause`.
+  if ("cause" in error && error.cause !== undefined && depth < 3) {
+    return `${label}: ${describeError(error.cause, depth + 1)}`
+  }
+  if (tag !== undefined) return tag
+  try {
+    return JSON.stringify(error)
+  } catch {
+    return label
+  }
+}
+
+/** A handler failure as one line for a dead letter: the error's tag or name and its message, never a stack. */
+export const describeFailure = (cause: Cause.Cause<unknown>): string => {
+  if (Cause.isInterruptedOnly(cause)) return "interrupted"
+  const text = describeError(Cause.squash(cause), 0)
+  return text.length > maxErrorLength ? `${text.slice(0, maxErrorLength)}…` : text
+}

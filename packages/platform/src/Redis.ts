@@ -1,5 +1,5 @@
 // The Redis connection the Redis-backed ports share: one client per process that fails calls fast while Redis is away.
-import { Context, Duration, Effect, Layer, Redacted, Runtime } from "effect"
+import { Config, type ConfigError, Context, Duration, Effect, Layer, Option, Redacted, Runtime } from "effect"
 import { createClient, type RedisClientType } from "redis"
 import { CacheUnavailable } from "./Cache.ts"
 
@@ -119,6 +119,26 @@ export const make = (options: RedisOptions) =>
 
 export const layer = (options: RedisOptions): Layer.Layer<RedisConnection> =>
   Layer.scoped(RedisConnection, make(options))
+
+/** The deployment's Redis connection when `REDIS_URL` is set, none otherwise (the ports then live in memory). */
+export class ConfiguredRedis extends Context.Tag("@lectern/platform/ConfiguredRedis")<
+  ConfiguredRedis,
+  Option.Option<RedisConnectionService>
+>() {}
+
+/**
+ * `REDIS_URL` → one connection, else none. Every Redis-backed "from config" layer provides this one layer value, and
+ * a layer used several times in one layer graph is built once: the cache, the rate limiter and the event bus of a
+ * process share one connection.
+ */
+export const layerConfigured: Layer.Layer<ConfiguredRedis, ConfigError.ConfigError> = Layer.scoped(
+  ConfiguredRedis,
+  Effect.gen(function* () {
+    const url = yield* Config.option(Config.redacted("REDIS_URL"))
+    if (Option.isNone(url)) return Option.none()
+    return Option.some(yield* make({ url: url.value }))
+  })
+)
 
 /** Escapes a literal so it can be used inside a SCAN MATCH glob pattern. */
 export const escapeGlob = (literal: string) => literal.replace(/[*?[\]\\]/g, "\\$&")
