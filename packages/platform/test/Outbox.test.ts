@@ -1,4 +1,4 @@
-// The outbox on the machine's Postgres with the in-memory bus: events commit with their transaction, relays publish each once, crashes redeliver, consumers dedupe.
+// The outbox on the machine's Postgres and on embedded PGlite, with the in-memory bus: events commit with their transaction, relays publish each once, crashes redeliver, consumers dedupe.
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import type { Events } from "@lectern/contracts"
@@ -15,7 +15,7 @@ import {
   relayOnce
 } from "@lectern/platform/Outbox"
 import { eventually, makeRecorder } from "@lectern/testkit/EventBusSuite"
-import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
+import { layerFreshPostgres, layerMemoryDatabase } from "@lectern/testkit/TestDatabase"
 import { Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 
 // ---------------------------------------------------------------- fixtures
@@ -98,298 +98,312 @@ export const appendEventTyping = (courseId: CourseId) => [
 
 // ---------------------------------------------------------------- tests
 
-describe("Outbox on Postgres", () => {
-  layer(layerFreshPostgres, { timeout: "60 seconds", excludeTestServices: true })((it) => {
-    it.scoped(
-      "never publishes an event whose transaction rolled back; publishes a committed one exactly once",
-      () =>
-        Effect.gen(function* () {
-          const schema = "rollback"
-          yield* setUp(schema)
-          const sql = yield* SqlClient.SqlClient
-          const courseId = crypto.randomUUID()
-          const failed = yield* sql
-            .withTransaction(
-              Effect.gen(function* () {
-                yield* sql`INSERT INTO rollback.courses (id, title) VALUES (${courseId}, 'lost')`
-                yield* courseUpdated(schema)
-                return yield* Effect.fail("validation failed" as const)
-              })
-            )
-            .pipe(Effect.flip)
-          expect(failed).toBe("validation failed")
-          const committed = yield* sql.withTransaction(
-            Effect.gen(function* () {
-              yield* sql`INSERT INTO rollback.courses (id, title) VALUES (${crypto.randomUUID()}, 'kept')`
-              return yield* courseUpdated(schema)
-            })
-          )
-          const rows = yield* sql<{ id: string }>`SELECT id FROM rollback.outbox`
-          expect(rows.map((row) => row.id)).toEqual([committed.id])
-
-          const { bus, published } = yield* makeBus()
-          const consumer = makeRecorder()
-          yield* bus.subscribe({ group: "consumer" }, consumer.record)
-          yield* Layer.build(layerRelay({ schema, pollInterval: "20 millis" })).pipe(
-            Effect.provideService(EventBus, bus)
-          )
-          yield* eventually(
-            "delivered",
-            Effect.sync(() => consumer.count(committed.id) === 1)
-          )
-          expect(consumer.seen[0]).toEqual(committed)
-          // Marked sent by the transaction that published it: once that commits, nothing is left for any relay.
-          yield* eventually(
-            "marked sent",
-            Effect.map(unsentCount(schema), (count) => count === 0)
-          )
-          expect(yield* relayOnce(schema).pipe(Effect.provideService(EventBus, bus))).toBe(0)
-          expect(published).toEqual([committed.id])
-          const [row] = yield* sql<{ sentAt: Date | null; attempts: number }>`
-            SELECT sent_at, attempts FROM rollback.outbox WHERE id = ${committed.id}`
-          expect(row?.sentAt).toBeInstanceOf(Date)
-          expect(row?.attempts).toBe(1)
-        }),
-      30_000
-    )
-
-    it.scoped(
-      "publishes in the order events were written",
-      () =>
-        Effect.gen(function* () {
-          const schema = "ordered"
-          yield* setUp(schema)
-          const sql = yield* SqlClient.SqlClient
-          const written: Array<Events.EventEnvelope> = []
-          for (let transaction = 0; transaction < 5; transaction++) {
-            written.push(...(yield* sql.withTransaction(Effect.all([courseUpdated(schema), courseUpdated(schema)]))))
-          }
-          const { bus, published } = yield* makeBus()
-          const relay = relayOnce(schema, { batchSize: 3 }).pipe(Effect.provideService(EventBus, bus))
-          const counts = [yield* relay, yield* relay, yield* relay, yield* relay, yield* relay]
-          expect(counts).toEqual([3, 3, 3, 1, 0])
-          expect(published).toEqual(written.map((event) => event.id))
-        }),
-      30_000
-    )
-
-    it.scoped(
-      "skips the rows another relay holds: two relays never publish the same row",
-      () =>
-        Effect.gen(function* () {
-          const schema = "skiplocked"
-          yield* setUp(schema)
-          const sql = yield* SqlClient.SqlClient
-          const written = yield* sql.withTransaction(
-            Effect.forEach(Array.from({ length: 12 }), () => courseUpdated(schema))
-          )
-          const holding = yield* Deferred.make<void>()
-          const release = yield* Deferred.make<void>()
-          // The first relay stops in its first publish, holding the row locks of its batch.
-          const first = yield* makeBus((call, publish) =>
-            call === 1
-              ? Deferred.succeed(holding, undefined).pipe(
-                  Effect.zipRight(Deferred.await(release)),
-                  Effect.zipRight(publish)
-                )
-              : publish
-          )
-          const second = yield* makeBus()
-          const firstRelay = yield* relayOnce(schema, { batchSize: 5 }).pipe(
-            Effect.provideService(EventBus, first.bus),
-            Effect.fork
-          )
-          yield* Deferred.await(holding)
-          expect(yield* relayOnce(schema).pipe(Effect.provideService(EventBus, second.bus))).toBe(7)
-          yield* Deferred.succeed(release, undefined)
-          expect(yield* Fiber.join(firstRelay)).toBe(5)
-          const ids = written.map((event) => event.id)
-          expect(first.published).toEqual(ids.slice(0, 5))
-          expect(second.published).toEqual(ids.slice(5))
-        }),
-      30_000
-    )
-
-    it.scoped(
-      "has two relay replicas running at once publish every row exactly once",
-      () =>
-        Effect.gen(function* () {
-          const schema = "replicas"
-          yield* setUp(schema)
-          const sql = yield* SqlClient.SqlClient
-          const written: Array<Events.EventEnvelope> = []
-          for (let transaction = 0; transaction < 20; transaction++) {
-            written.push(
-              ...(yield* sql.withTransaction(Effect.forEach(Array.from({ length: 15 }), () => courseUpdated(schema))))
-            )
-          }
-          const replicas = [yield* makeBus(), yield* makeBus()]
-          for (const replica of replicas) {
-            yield* Layer.build(layerRelay({ schema, pollInterval: "5 millis", batchSize: 7 })).pipe(
-              Effect.provideService(EventBus, replica.bus)
-            )
-          }
-          yield* eventually(
-            "all sent",
-            Effect.map(unsentCount(schema), (count) => count === 0)
-          )
-          const published = replicas.flatMap((replica) => replica.published)
-          expect(published).toHaveLength(written.length)
-          expect(new Set(published)).toEqual(new Set(written.map((event) => event.id)))
-        }),
-      30_000
-    )
-
-    it.scoped(
-      "records a failed publish on its row and publishes the event on a later pass",
-      () =>
-        Effect.gen(function* () {
-          const schema = "failing"
-          yield* setUp(schema)
-          const sql = yield* SqlClient.SqlClient
-          const [first, second] = yield* sql.withTransaction(Effect.all([courseUpdated(schema), courseUpdated(schema)]))
-          const { bus, published } = yield* makeBus((call, publish) =>
-            call === 1 ? Effect.fail(new EventBusUnavailable({ cause: new Error("Redis is away") })) : publish
-          )
-          const relay = relayOnce(schema).pipe(Effect.provideService(EventBus, bus))
-          // The failure ends the pass: the second event waits too, so the order is kept.
-          expect(yield* relay).toBe(0)
-          const rows = yield* sql<{ id: string; attempts: number; lastError: string | null; sentAt: Date | null }>`
-            SELECT id, attempts, last_error, sent_at FROM failing.outbox ORDER BY position`
-          expect(rows.map((row) => [row.id, row.attempts, row.sentAt])).toEqual([
-            [first?.id, 1, null],
-            [second?.id, 0, null]
-          ])
-          expect(rows[0]?.lastError).toBe("EventBusUnavailable: Error: Redis is away")
-          expect(yield* relay).toBe(2)
-          expect(published).toEqual([first?.id, second?.id])
-        }),
-      30_000
-    )
-
-    it.scoped(
-      "keeps a relay running through failing and dying publishes",
-      () =>
-        Effect.gen(function* () {
-          const schema = "resilient"
-          yield* setUp(schema)
-          const event = yield* courseUpdated(schema)
-          const { bus, published } = yield* makeBus((call, publish) => {
-            if (call <= 2) return Effect.fail(new EventBusUnavailable({ cause: new Error("away") }))
-            if (call === 3) return Effect.dieMessage("a bug in the bus")
-            return publish
-          })
-          yield* Layer.build(layerRelay({ schema, pollInterval: "5 millis", maxBackoff: "20 millis" })).pipe(
-            Effect.provideService(EventBus, bus)
-          )
-          // Published first, then marked sent when the relay's transaction commits.
-          yield* eventually(
-            "marked sent",
-            Effect.map(unsentCount(schema), (count) => count === 0)
-          )
-          expect(published).toEqual([event.id])
-        }),
-      30_000
-    )
-
-    for (const crash of ["dies", "is interrupted"] as const) {
+/**
+ * The outbox tests on one database. `pooled`: more than one connection, so one relay can hold its transaction open
+ * while another works (embedded PGlite has a single connection, on which the second relay would wait instead).
+ */
+const outboxTests = (name: string, database: Layer.Layer<SqlClient.SqlClient>, pooled: boolean) =>
+  describe(`Outbox on ${name}`, () => {
+    layer(database, { timeout: "60 seconds", excludeTestServices: true })((it) => {
       it.scoped(
-        `redelivers an event whose relay ${crash} between publish and mark, and processOnce applies it once`,
+        "never publishes an event whose transaction rolled back; publishes a committed one exactly once",
         () =>
           Effect.gen(function* () {
-            const schema = crash === "dies" ? "crash_die" : "crash_interrupt"
+            const schema = "rollback"
             yield* setUp(schema)
             const sql = yield* SqlClient.SqlClient
-            const published = yield* Deferred.make<void>()
-            const { bus } = yield* makeBus((call, publish) => {
-              if (call !== 1) return publish
-              // The publish reaches the bus; the relay goes away before its transaction marks the row sent.
-              return crash === "dies"
-                ? publish.pipe(Effect.zipRight(Effect.dieMessage("relay killed before marking")))
-                : publish.pipe(Effect.zipRight(Deferred.succeed(published, undefined)), Effect.zipRight(Effect.never))
-            })
-            const deliveries = makeRecorder()
-            const applied: Array<boolean> = []
-            yield* bus.subscribe({ group: "projector" }, (event) =>
-              deliveries.record(event).pipe(
-                Effect.zipRight(
-                  processOnce(
-                    schema,
-                    "projector",
-                    event,
-                    sql`INSERT INTO ${sql(schema)}.side_effects (event_id) VALUES (${event.id})`
-                  )
-                ),
-                Effect.flatMap((result) =>
-                  Effect.sync(() => {
-                    applied.push(Option.isSome(result))
-                  })
-                ),
-                Effect.provideService(SqlClient.SqlClient, sql)
+            const courseId = crypto.randomUUID()
+            const failed = yield* sql
+              .withTransaction(
+                Effect.gen(function* () {
+                  yield* sql`INSERT INTO rollback.courses (id, title) VALUES (${courseId}, 'lost')`
+                  yield* courseUpdated(schema)
+                  return yield* Effect.fail("validation failed" as const)
+                })
               )
+              .pipe(Effect.flip)
+            expect(failed).toBe("validation failed")
+            const committed = yield* sql.withTransaction(
+              Effect.gen(function* () {
+                yield* sql`INSERT INTO rollback.courses (id, title) VALUES (${crypto.randomUUID()}, 'kept')`
+                return yield* courseUpdated(schema)
+              })
             )
-            const event = yield* courseUpdated(schema)
-            const relay = relayOnce(schema).pipe(Effect.provideService(EventBus, bus))
+            const rows = yield* sql<{ id: string }>`SELECT id FROM rollback.outbox`
+            expect(rows.map((row) => row.id)).toEqual([committed.id])
 
-            if (crash === "dies") {
-              const exit = yield* Effect.exit(relay)
-              expect(Exit.isFailure(exit) && !Exit.isInterrupted(exit)).toBe(true)
-            } else {
-              const fiber = yield* Effect.fork(relay)
-              yield* Deferred.await(published)
-              yield* Fiber.interrupt(fiber)
-            }
-            expect(yield* unsentCount(schema)).toBe(1)
-            expect(yield* relay).toBe(1)
-            expect(yield* unsentCount(schema)).toBe(0)
-
-            yield* eventually(
-              "delivered twice",
-              Effect.sync(() => deliveries.count(event.id) === 2)
+            const { bus, published } = yield* makeBus()
+            const consumer = makeRecorder()
+            yield* bus.subscribe({ group: "consumer" }, consumer.record)
+            yield* Layer.build(layerRelay({ schema, pollInterval: "20 millis" })).pipe(
+              Effect.provideService(EventBus, bus)
             )
             yield* eventually(
-              "both deliveries settled",
-              Effect.sync(() => applied.length === 2)
+              "delivered",
+              Effect.sync(() => consumer.count(committed.id) === 1)
             )
-            expect([...applied].sort()).toEqual([false, true])
-            const effects = yield* sql<{ eventId: string }>`SELECT event_id FROM ${sql(schema)}.side_effects`
-            expect(effects.map((row) => row.eventId)).toEqual([event.id])
-            const processed = yield* sql<{ consumer: string }>`SELECT consumer FROM ${sql(schema)}.processed_events`
-            expect(processed.map((row) => row.consumer)).toEqual(["projector"])
+            expect(consumer.seen[0]).toEqual(committed)
+            // Marked sent by the transaction that published it: once that commits, nothing is left for any relay.
+            yield* eventually(
+              "marked sent",
+              Effect.map(unsentCount(schema), (count) => count === 0)
+            )
+            expect(yield* relayOnce(schema).pipe(Effect.provideService(EventBus, bus))).toBe(0)
+            expect(published).toEqual([committed.id])
+            const [row] = yield* sql<{ sentAt: Date | null; attempts: number }>`
+            SELECT sent_at, attempts FROM rollback.outbox WHERE id = ${committed.id}`
+            expect(row?.sentAt).toBeInstanceOf(Date)
+            expect(row?.attempts).toBe(1)
           }),
         30_000
       )
-    }
 
-    it.scoped(
-      "processOnce runs concurrent duplicates once, and runs again after a failed attempt rolled back",
-      () =>
-        Effect.gen(function* () {
-          const schema = "dedupe"
-          yield* setUp(schema)
-          const sql = yield* SqlClient.SqlClient
-          const event = { id: crypto.randomUUID() }
-          const insert = sql`INSERT INTO dedupe.side_effects (event_id) VALUES (${event.id})`
+      it.scoped(
+        "publishes in the order events were written",
+        () =>
+          Effect.gen(function* () {
+            const schema = "ordered"
+            yield* setUp(schema)
+            const sql = yield* SqlClient.SqlClient
+            const written: Array<Events.EventEnvelope> = []
+            for (let transaction = 0; transaction < 5; transaction++) {
+              written.push(...(yield* sql.withTransaction(Effect.all([courseUpdated(schema), courseUpdated(schema)]))))
+            }
+            const { bus, published } = yield* makeBus()
+            const relay = relayOnce(schema, { batchSize: 3 }).pipe(Effect.provideService(EventBus, bus))
+            const counts = [yield* relay, yield* relay, yield* relay, yield* relay, yield* relay]
+            expect(counts).toEqual([3, 3, 3, 1, 0])
+            expect(published).toEqual(written.map((event) => event.id))
+          }),
+        30_000
+      )
 
-          const failedAttempt = yield* processOnce(
-            schema,
-            "mailer",
-            event,
-            insert.pipe(Effect.zipRight(Effect.fail("SMTP down" as const)))
-          ).pipe(Effect.flip)
-          expect(failedAttempt).toBe("SMTP down")
+      if (pooled) {
+        it.scoped(
+          "skips the rows another relay holds: two relays never publish the same row",
+          () =>
+            Effect.gen(function* () {
+              const schema = "skiplocked"
+              yield* setUp(schema)
+              const sql = yield* SqlClient.SqlClient
+              const written = yield* sql.withTransaction(
+                Effect.forEach(Array.from({ length: 12 }), () => courseUpdated(schema))
+              )
+              const holding = yield* Deferred.make<void>()
+              const release = yield* Deferred.make<void>()
+              // The first relay stops in its first publish, holding the row locks of its batch.
+              const first = yield* makeBus((call, publish) =>
+                call === 1
+                  ? Deferred.succeed(holding, undefined).pipe(
+                      Effect.zipRight(Deferred.await(release)),
+                      Effect.zipRight(publish)
+                    )
+                  : publish
+              )
+              const second = yield* makeBus()
+              const firstRelay = yield* relayOnce(schema, { batchSize: 5 }).pipe(
+                Effect.provideService(EventBus, first.bus),
+                Effect.fork
+              )
+              yield* Deferred.await(holding)
+              expect(yield* relayOnce(schema).pipe(Effect.provideService(EventBus, second.bus))).toBe(7)
+              yield* Deferred.succeed(release, undefined)
+              expect(yield* Fiber.join(firstRelay)).toBe(5)
+              const ids = written.map((event) => event.id)
+              expect(first.published).toEqual(ids.slice(0, 5))
+              expect(second.published).toEqual(ids.slice(5))
+            }),
+          30_000
+        )
+      }
 
-          const results = yield* Effect.all(
-            Array.from({ length: 5 }, () => processOnce(schema, "mailer", event, insert.pipe(Effect.as("sent")))),
-            { concurrency: "unbounded" }
-          )
-          expect(results.filter(Option.isSome)).toEqual([Option.some("sent")])
-          // Another consumer of the same event keeps its own record.
-          expect(yield* processOnce(schema, "search", event, Effect.succeed("indexed"))).toEqual(Option.some("indexed"))
-          const effects = yield* sql`SELECT 1 FROM dedupe.side_effects`
-          expect(effects).toHaveLength(1)
-        }),
-      30_000
-    )
+      it.scoped(
+        "has two relay replicas running at once publish every row exactly once",
+        () =>
+          Effect.gen(function* () {
+            const schema = "replicas"
+            yield* setUp(schema)
+            const sql = yield* SqlClient.SqlClient
+            const written: Array<Events.EventEnvelope> = []
+            for (let transaction = 0; transaction < 20; transaction++) {
+              written.push(
+                ...(yield* sql.withTransaction(Effect.forEach(Array.from({ length: 15 }), () => courseUpdated(schema))))
+              )
+            }
+            const replicas = [yield* makeBus(), yield* makeBus()]
+            for (const replica of replicas) {
+              yield* Layer.build(layerRelay({ schema, pollInterval: "5 millis", batchSize: 7 })).pipe(
+                Effect.provideService(EventBus, replica.bus)
+              )
+            }
+            yield* eventually(
+              "all sent",
+              Effect.map(unsentCount(schema), (count) => count === 0)
+            )
+            const published = replicas.flatMap((replica) => replica.published)
+            expect(published).toHaveLength(written.length)
+            expect(new Set(published)).toEqual(new Set(written.map((event) => event.id)))
+          }),
+        30_000
+      )
+
+      it.scoped(
+        "records a failed publish on its row and publishes the event on a later pass",
+        () =>
+          Effect.gen(function* () {
+            const schema = "failing"
+            yield* setUp(schema)
+            const sql = yield* SqlClient.SqlClient
+            const [first, second] = yield* sql.withTransaction(
+              Effect.all([courseUpdated(schema), courseUpdated(schema)])
+            )
+            const { bus, published } = yield* makeBus((call, publish) =>
+              call === 1 ? Effect.fail(new EventBusUnavailable({ cause: new Error("Redis is away") })) : publish
+            )
+            const relay = relayOnce(schema).pipe(Effect.provideService(EventBus, bus))
+            // The failure ends the pass: the second event waits too, so the order is kept.
+            expect(yield* relay).toBe(0)
+            const rows = yield* sql<{ id: string; attempts: number; lastError: string | null; sentAt: Date | null }>`
+            SELECT id, attempts, last_error, sent_at FROM failing.outbox ORDER BY position`
+            expect(rows.map((row) => [row.id, row.attempts, row.sentAt])).toEqual([
+              [first?.id, 1, null],
+              [second?.id, 0, null]
+            ])
+            expect(rows[0]?.lastError).toBe("EventBusUnavailable: Error: Redis is away")
+            expect(yield* relay).toBe(2)
+            expect(published).toEqual([first?.id, second?.id])
+          }),
+        30_000
+      )
+
+      it.scoped(
+        "keeps a relay running through failing and dying publishes",
+        () =>
+          Effect.gen(function* () {
+            const schema = "resilient"
+            yield* setUp(schema)
+            const event = yield* courseUpdated(schema)
+            const { bus, published } = yield* makeBus((call, publish) => {
+              if (call <= 2) return Effect.fail(new EventBusUnavailable({ cause: new Error("away") }))
+              if (call === 3) return Effect.dieMessage("a bug in the bus")
+              return publish
+            })
+            yield* Layer.build(layerRelay({ schema, pollInterval: "5 millis", maxBackoff: "20 millis" })).pipe(
+              Effect.provideService(EventBus, bus)
+            )
+            // Published first, then marked sent when the relay's transaction commits.
+            yield* eventually(
+              "marked sent",
+              Effect.map(unsentCount(schema), (count) => count === 0)
+            )
+            expect(published).toEqual([event.id])
+          }),
+        30_000
+      )
+
+      for (const crash of ["dies", "is interrupted"] as const) {
+        it.scoped(
+          `redelivers an event whose relay ${crash} between publish and mark, and processOnce applies it once`,
+          () =>
+            Effect.gen(function* () {
+              const schema = crash === "dies" ? "crash_die" : "crash_interrupt"
+              yield* setUp(schema)
+              const sql = yield* SqlClient.SqlClient
+              const published = yield* Deferred.make<void>()
+              const { bus } = yield* makeBus((call, publish) => {
+                if (call !== 1) return publish
+                // The publish reaches the bus; the relay goes away before its transaction marks the row sent.
+                return crash === "dies"
+                  ? publish.pipe(Effect.zipRight(Effect.dieMessage("relay killed before marking")))
+                  : publish.pipe(Effect.zipRight(Deferred.succeed(published, undefined)), Effect.zipRight(Effect.never))
+              })
+              const deliveries = makeRecorder()
+              const applied: Array<boolean> = []
+              yield* bus.subscribe({ group: "projector" }, (event) =>
+                deliveries.record(event).pipe(
+                  Effect.zipRight(
+                    processOnce(
+                      schema,
+                      "projector",
+                      event,
+                      sql`INSERT INTO ${sql(schema)}.side_effects (event_id) VALUES (${event.id})`
+                    )
+                  ),
+                  Effect.flatMap((result) =>
+                    Effect.sync(() => {
+                      applied.push(Option.isSome(result))
+                    })
+                  ),
+                  Effect.provideService(SqlClient.SqlClient, sql)
+                )
+              )
+              const event = yield* courseUpdated(schema)
+              const relay = relayOnce(schema).pipe(Effect.provideService(EventBus, bus))
+
+              if (crash === "dies") {
+                const exit = yield* Effect.exit(relay)
+                expect(Exit.isFailure(exit) && !Exit.isInterrupted(exit)).toBe(true)
+              } else {
+                const fiber = yield* Effect.fork(relay)
+                yield* Deferred.await(published)
+                yield* Fiber.interrupt(fiber)
+              }
+              expect(yield* unsentCount(schema)).toBe(1)
+              expect(yield* relay).toBe(1)
+              expect(yield* unsentCount(schema)).toBe(0)
+
+              yield* eventually(
+                "delivered twice",
+                Effect.sync(() => deliveries.count(event.id) === 2)
+              )
+              yield* eventually(
+                "both deliveries settled",
+                Effect.sync(() => applied.length === 2)
+              )
+              expect([...applied].sort()).toEqual([false, true])
+              const effects = yield* sql<{ eventId: string }>`SELECT event_id FROM ${sql(schema)}.side_effects`
+              expect(effects.map((row) => row.eventId)).toEqual([event.id])
+              const processed = yield* sql<{ consumer: string }>`SELECT consumer FROM ${sql(schema)}.processed_events`
+              expect(processed.map((row) => row.consumer)).toEqual(["projector"])
+            }),
+          30_000
+        )
+      }
+
+      it.scoped(
+        "processOnce runs concurrent duplicates once, and runs again after a failed attempt rolled back",
+        () =>
+          Effect.gen(function* () {
+            const schema = "dedupe"
+            yield* setUp(schema)
+            const sql = yield* SqlClient.SqlClient
+            const event = { id: crypto.randomUUID() }
+            const insert = sql`INSERT INTO dedupe.side_effects (event_id) VALUES (${event.id})`
+
+            const failedAttempt = yield* processOnce(
+              schema,
+              "mailer",
+              event,
+              insert.pipe(Effect.zipRight(Effect.fail("SMTP down" as const)))
+            ).pipe(Effect.flip)
+            expect(failedAttempt).toBe("SMTP down")
+
+            const results = yield* Effect.all(
+              Array.from({ length: 5 }, () => processOnce(schema, "mailer", event, insert.pipe(Effect.as("sent")))),
+              { concurrency: "unbounded" }
+            )
+            expect(results.filter(Option.isSome)).toEqual([Option.some("sent")])
+            // Another consumer of the same event keeps its own record.
+            expect(yield* processOnce(schema, "search", event, Effect.succeed("indexed"))).toEqual(
+              Option.some("indexed")
+            )
+            const effects = yield* sql`SELECT 1 FROM dedupe.side_effects`
+            expect(effects).toHaveLength(1)
+          }),
+        30_000
+      )
+    })
   })
-})
+
+outboxTests("Postgres", layerFreshPostgres, true)
+outboxTests("embedded PGlite", layerMemoryDatabase, false)
