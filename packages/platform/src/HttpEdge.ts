@@ -1,6 +1,6 @@
 // The HTTP edge of a Lectern process: routing to RPC groups, health and readiness, JWKS, CORS, security headers,
 // client address, trace ids and one structured log line per request — on plain node:http, so nothing is paid twice.
-import { randomBytes } from "node:crypto"
+import { randomFillSync } from "node:crypto"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
 import { Cause, Config, Effect, Exit, Runtime } from "effect"
 import { CLIENT_IP_HEADER } from "./ClientIp.ts"
@@ -66,7 +66,17 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, extra?: Re
   res.end(text)
 }
 
-const newTraceId = () => randomBytes(16).toString("hex")
+// Trace ids come from a pool of random bytes refilled every 256 ids: one syscall instead of one per request.
+const idPool = Buffer.alloc(16 * 256)
+let idOffset = idPool.length
+const newTraceId = () => {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool)
+    idOffset = 0
+  }
+  idOffset += 16
+  return idPool.toString("hex", idOffset - 16, idOffset)
+}
 
 /** A W3C `traceparent` from the caller keeps its trace id; otherwise a new one. */
 const traceIdOf = (req: IncomingMessage) => {

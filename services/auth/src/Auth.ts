@@ -161,12 +161,15 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
           familyExpiresAt: familyExpiresAt ?? new Date(Date.now() + Duration.toMillis(settings.refreshTtl))
         })
         const access = yield* issuer.issue({ id: user.id, role: user.role, sessionId: familyId })
-        return new Contract.Session({
-          accessToken: access.token,
-          refreshToken,
-          accessExpiresAt: DateTime.unsafeFromDate(access.expiresAt),
-          user: toUser(user)
-        })
+        return new Contract.Session(
+          {
+            accessToken: access.token,
+            refreshToken,
+            accessExpiresAt: DateTime.unsafeFromDate(access.expiresAt),
+            user: toUser(user)
+          },
+          true
+        )
       })
 
     /** Ends every session of a user: refresh tokens in the database, access tokens through the shared cache. */
@@ -315,9 +318,8 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
       yield* endAllSessions(user.id)
     })
 
-    const me = Effect.fn("Auth.me")(function* (user: AuthenticatedUser) {
-      return toUser(yield* userOrNotFound(user.id))
-    })
+    // The hottest read: a plain span, not Effect.fn, which captures a stack trace on every call.
+    const me = (user: AuthenticatedUser) => userOrNotFound(user.id).pipe(Effect.map(toUser), Effect.withSpan("Auth.me"))
 
     const updateProfile = Effect.fn("Auth.updateProfile")(function* (
       user: AuthenticatedUser,

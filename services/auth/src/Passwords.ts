@@ -1,6 +1,7 @@
 // Password rules and hashing: 12–128 characters, not a common password, argon2id at OWASP parameters off the main thread.
 import { hash, verify } from "@node-rs/argon2"
 import { dictionary } from "@zxcvbn-ts/language-common"
+import { availableParallelism } from "node:os"
 import { Effect } from "effect"
 
 export const MIN_PASSWORD_LENGTH = 12
@@ -24,16 +25,24 @@ export const passwordWeakness = (password: string): PasswordWeakness | undefined
   return undefined
 }
 
-/** Hashing runs on libuv's thread pool (the native library), so other requests keep flowing during a login flood. */
+/**
+ * Hashing runs on libuv's thread pool (the native library), so other requests keep flowing during a login flood.
+ * At most one hash per core runs at once: more would only make 19 MiB working sets fight over the same cores
+ * (and over the pool the rest of Node's crypto needs), while the queue stays in this process.
+ */
+const hashingSlots = Effect.unsafeMakeSemaphore(Math.max(1, availableParallelism()))
+
 export const hashPassword = (password: string) =>
   Effect.tryPromise(() => hash(password.normalize("NFC"), ARGON2ID_PARAMETERS)).pipe(
     Effect.orDie,
+    hashingSlots.withPermits(1),
     Effect.withSpan("Passwords.hash")
   )
 
 export const verifyPassword = (passwordHash: string, password: string) =>
   Effect.tryPromise(() => verify(passwordHash, password.normalize("NFC"))).pipe(
     Effect.orElseSucceed(() => false),
+    hashingSlots.withPermits(1),
     Effect.withSpan("Passwords.verify")
   )
 

@@ -22,21 +22,28 @@ export interface UserRow {
   readonly createdAt: Date
 }
 
+/**
+ * Rows come from our own constrained tables, so constructing skips re-validation (it was ~8% of a `user.me`);
+ * the RPC layer still encodes every value through the contract's Schema on the way out.
+ */
 export const toUser = (row: UserRow) =>
-  new Auth.User({
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    bio: row.bio,
-    avatarUrl: row.avatarUrl,
-    country: row.country,
-    website: row.website,
-    role: row.role,
-    emailVerified: row.emailVerifiedAt !== null,
-    banned: row.bannedAt !== null,
-    bannedReason: row.bannedReason,
-    createdAt: DateTime.unsafeFromDate(row.createdAt)
-  })
+  new Auth.User(
+    {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      bio: row.bio,
+      avatarUrl: row.avatarUrl,
+      country: row.country,
+      website: row.website,
+      role: row.role,
+      emailVerified: row.emailVerifiedAt !== null,
+      banned: row.bannedAt !== null,
+      bannedReason: row.bannedReason,
+      createdAt: DateTime.unsafeFromDate(row.createdAt)
+    },
+    true
+  )
 
 interface ApplicationRow {
   readonly id: CreatorApplicationId
@@ -53,12 +60,15 @@ interface ApplicationRow {
 }
 
 export const toApplication = (row: ApplicationRow) =>
-  new Auth.CreatorApplication({
-    ...row,
-    topics: [...row.topics],
-    createdAt: DateTime.unsafeFromDate(row.createdAt),
-    decidedAt: row.decidedAt === null ? null : DateTime.unsafeFromDate(row.decidedAt)
-  })
+  new Auth.CreatorApplication(
+    {
+      ...row,
+      topics: [...row.topics],
+      createdAt: DateTime.unsafeFromDate(row.createdAt),
+      decidedAt: row.decidedAt === null ? null : DateTime.unsafeFromDate(row.decidedAt)
+    },
+    true
+  )
 
 export type CodePurpose = "verify_email" | "reset_password"
 
