@@ -1,0 +1,5 @@
+// @lectern/catalog: the catalog service as layers, for the gateway and for running alone.
+export { Catalog, type CounterEvent, type CounterOutcome } from "./Catalog.ts"
+export { embedUrl, parseEmbedUrl } from "./EmbedUrl.ts"
+export { CatalogHandlers } from "./Handlers.ts"
+export { CatalogLive, CatalogMigrations, CatalogRelayLive, CatalogSchemaLive, CatalogServiceLive } from "./Layer.ts"

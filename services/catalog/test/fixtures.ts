@@ -1,0 +1,127 @@
+// Test wiring for the catalog: catalog and auth on one platform over a fresh database, typed clients, users, courses.
+
+import type { SqlClient } from "@effect/sql"
+import { AuthLive } from "@lectern/auth"
+import { makeInProcessClient } from "@lectern/client"
+import { Catalog as Contract } from "@lectern/contracts"
+import { type CategoryId, type Role, UserId } from "@lectern/domain"
+import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
+import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
+import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
+import { makePlatform, platformReadiness } from "@lectern/platform/Platform"
+import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
+import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
+import { serve } from "@lectern/platform/Serve"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { CatalogLive } from "../src/Layer.ts"
+
+/** The catalog and auth services over a platform with the cache and rate limiter in memory. */
+export const makeCatalogTestLayer = (database: Layer.Layer<SqlClient.SqlClient>) =>
+  Layer.merge(CatalogLive, AuthLive).pipe(
+    Layer.provideMerge(
+      makePlatform({ database, cache: Layer.merge(cacheMemory, rateLimiterMemory), mailer: layerDevOutbox })
+    )
+  )
+
+export interface TestUser {
+  readonly id: UserId
+  readonly role: Role
+  readonly token: string
+  /** For public calls, which send no token by themselves: `client.course.get(ref, user.headers)`. */
+  readonly headers: { readonly headers: { readonly authorization: string } }
+}
+
+/** A user with a signed access token; the catalog knows users only by the id in their token. */
+export const userWith = (role: Role) =>
+  Effect.gen(function* () {
+    const issuer = yield* AccessTokenIssuer
+    const id = UserId.make(crypto.randomUUID())
+    const { token } = yield* issuer.issue({ id, role, sessionId: crypto.randomUUID() })
+    return { id, role, token, headers: { headers: { authorization: `Bearer ${token}` } } } satisfies TestUser
+  })
+
+/** An in-process catalog client calling as whoever `as` last named (nobody at first). */
+export const makeClient = Effect.gen(function* () {
+  let token: string | undefined
+  const client = yield* makeInProcessClient(Contract.CatalogRpcs, () => token)
+  return {
+    client,
+    as: (user: TestUser | undefined) => {
+      token = user?.token
+    }
+  }
+})
+
+export type CatalogClient = Effect.Effect.Success<typeof makeClient>["client"]
+
+let counter = 0
+/** A word no other test uses, for titles and searches that must not see each other's courses. */
+export const uniqueWord = (label = "w") => `${label}${Date.now().toString(36)}${(counter++).toString(36)}`
+
+export const courseInput = (
+  categoryId: CategoryId,
+  overrides: Partial<typeof Contract.CourseCreate.Type> = {}
+): typeof Contract.CourseCreate.Type => ({
+  title: "Effect from first principles",
+  description: "Typed errors, layers and fibers, one step at a time.",
+  categoryId,
+  level: "beginner",
+  language: "en",
+  price: { amount: 4900, currency: "EUR" },
+  tags: ["typescript", "effect"],
+  ...overrides
+})
+
+/** A course taken through the whole lifecycle: created by `creator`, one article lesson, approved by `admin`. */
+export const publishedCourse = (
+  client: CatalogClient,
+  as: (user: TestUser | undefined) => void,
+  people: { readonly creator: TestUser; readonly admin: TestUser },
+  input: typeof Contract.CourseCreate.Type
+) =>
+  Effect.gen(function* () {
+    as(people.creator)
+    const course = yield* client.course.create(input)
+    const section = yield* client.section.create({ courseId: course.id, title: "Start" })
+    yield* client.lesson.create({
+      sectionId: section.id,
+      title: "Welcome",
+      content: { kind: "article", markdown: "Hello and welcome." }
+    })
+    yield* client.course.submitForReview({ id: course.id })
+    as(people.admin)
+    const published = yield* client.course.review({ id: course.id, decision: "approve", feedback: "" })
+    as(undefined)
+    return published
+  })
+
+/** Serves the catalog's RPCs over real HTTP (the platform's edge, a free port) for the life of the scope. */
+export const serveCatalogOverHttp = Effect.gen(function* () {
+  const catalog = yield* makeRpcHttpHandler(Contract.CatalogRpcs)
+  const listening = yield* serve({ rpc: { catalog }, readiness: yield* platformReadiness }).pipe(
+    Effect.withConfigProvider(
+      ConfigProvider.fromMap(
+        new Map([
+          ["PORT", "0"],
+          ["HOST", "127.0.0.1"],
+          ["ACCESS_LOG", "false"]
+        ])
+      )
+    )
+  )
+  return listening.url
+})
+
+/** One raw RPC over HTTP, bypassing the typed client's own encoding: what a hostile or buggy caller sends. */
+export const rawCall = (url: string, tag: string, payload: unknown, token?: string) =>
+  Effect.tryPromise(async () => {
+    const response = await fetch(`${url}/rpc/catalog`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` })
+      },
+      body: JSON.stringify({ _tag: "Request", id: "1", tag, payload, headers: [] })
+    })
+    return { status: response.status, text: await response.text() }
+  }).pipe(Effect.orDie)
