@@ -2,7 +2,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import type { Rpc, RpcGroup } from "@effect/rpc"
 import { RpcClient, RpcMiddleware, RpcSerialization, RpcTest } from "@effect/rpc"
-import { Auth, Authentication, Catalog } from "@lectern/contracts"
+import { Auth, Authentication, Catalog, EventsAdmin } from "@lectern/contracts"
 import { Effect, Layer, type Scope } from "effect"
 
 /** Where the access token comes from: a fixed string, or a function read before every call (e.g. after refresh). */
@@ -45,7 +45,8 @@ export const makeLectern = (options: LecternClientOptions) =>
   Effect.gen(function* () {
     const auth = yield* makeDomainClient(Auth.AuthRpcs, "auth", options)
     const catalog = yield* makeDomainClient(Catalog.CatalogRpcs, "catalog", options)
-    return { auth, catalog }
+    const events = yield* makeDomainClient(EventsAdmin.EventsAdminRpcs, "events", options)
+    return { auth, catalog, events }
   })
 
 export type LecternClient = Effect.Effect.Success<ReturnType<typeof makeLectern>>

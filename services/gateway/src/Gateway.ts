@@ -1,7 +1,10 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
-import { Auth, AuthLive } from "@lectern/auth"
-import { Auth as AuthContract } from "@lectern/contracts"
+import { AuthLive, Auth as AuthService } from "@lectern/auth"
+import { CatalogLive, CatalogRelayLive } from "@lectern/catalog"
+import { Auth, Catalog, EventsAdmin } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
+import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
+import { EventsAdminHandlers } from "@lectern/platform/EventsAdminHandlers"
 import { layerFromConfig as platformFromConfig, platformReadiness } from "@lectern/platform/Platform"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
@@ -9,17 +12,20 @@ import { SigningKeys } from "@lectern/platform/SigningKeys"
 import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 
-export const PlatformLive = platformFromConfig
+/** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
+export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
 
-/** Every service this gateway hosts, over the platform. */
-export const ServicesLive = AuthLive.pipe(Layer.provideMerge(PlatformLive))
+/** Every service this gateway hosts, with the outbox relays of the services that emit events. */
+export const ServicesLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHandlers, CatalogRelayLive).pipe(
+  Layer.provideMerge(PlatformLive)
+)
 
 /** `LECTERN_ADMIN_EMAIL` + `LECTERN_ADMIN_PASSWORD`: the first admin, created on a start that finds none. */
 export const bootstrapAdmin = Effect.gen(function* () {
   const email = yield* Config.option(Config.string("LECTERN_ADMIN_EMAIL"))
   const password = yield* Config.option(Config.redacted("LECTERN_ADMIN_PASSWORD"))
   if (Option.isNone(email) || Option.isNone(password)) return
-  const auth = yield* Auth
+  const auth = yield* AuthService
   if ((yield* auth.countAdmins) > 0) return
   const address = yield* Schema.decodeUnknown(Email)(email.value).pipe(Effect.orDie)
   const admin = yield* auth
@@ -35,14 +41,17 @@ export const startGateway = Effect.gen(function* () {
   yield* bootstrapAdmin
   const tracing = yield* tracingEnabled
   const keys = yield* SigningKeys
-  const auth = yield* makeRpcHttpHandler(AuthContract.AuthRpcs, { tracing })
   const listening = yield* serve({
-    rpc: { auth },
+    rpc: {
+      auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
+      catalog: yield* makeRpcHttpHandler(Catalog.CatalogRpcs, { tracing }),
+      events: yield* makeRpcHttpHandler(EventsAdmin.EventsAdminRpcs, { tracing })
+    },
     jwks: keys.jwks,
     readiness: yield* platformReadiness
   })
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
-    Effect.annotateLogs({ services: ["auth"], url: listening.url })
+    Effect.annotateLogs({ services: ["auth", "catalog", "events"], url: listening.url })
   )
   return listening
 })

@@ -7,10 +7,16 @@ import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
 import { Effect, Layer, Schema } from "effect"
 
 const PASSWORD = "a long and private passphrase"
+const ADMIN_EMAIL = "first.admin@example.com"
+const ADMIN_PASSWORD = "the first admin's passphrase"
 const email = Schema.decodeSync(Email)
 
 class Gateway extends Effect.Service<Gateway>()("test/Gateway", {
-  scoped: startGatewayProcess({ LOG_LEVEL: "debug" })
+  scoped: startGatewayProcess({
+    LOG_LEVEL: "debug",
+    LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,
+    LECTERN_ADMIN_PASSWORD: ADMIN_PASSWORD
+  })
 }) {}
 
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
@@ -64,6 +70,26 @@ describe("gateway process", () => {
         expect(after._tag).toBe("Unauthorized")
         const learnerList = yield* lectern.auth.user.list({}).pipe(Effect.flip)
         expect(learnerList._tag).toBe("Unauthorized")
+      })
+    )
+
+    it.scoped("the first admin from the environment runs the catalog and reads the dead letters", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Gateway
+        let token: string | undefined
+        const lectern = yield* makeLectern({ baseUrl: url, accessToken: () => token })
+        const admin = yield* lectern.auth.session.login({ email: email(ADMIN_EMAIL), password: ADMIN_PASSWORD })
+        expect(admin.user.role).toBe("admin")
+        token = admin.accessToken
+        const category = yield* lectern.catalog.category.create({ name: `E2E ${Date.now()}` })
+        const tree = yield* lectern.catalog.category.list()
+        expect(JSON.stringify(tree)).toContain(category.id)
+        const search = yield* lectern.catalog.course.search({ q: "zzzz-no-such-course" })
+        expect(search.items).toEqual([])
+        expect(search.total).toBe(0)
+        expect(yield* lectern.events.events.deadLetters({})).toEqual([])
+        token = undefined
+        expect((yield* lectern.events.events.deadLetters({}).pipe(Effect.flip))._tag).toBe("Unauthorized")
       })
     )
 
