@@ -1,7 +1,8 @@
 // Password rules and hashing: 12–128 characters, not a common password, argon2id at OWASP parameters off the main thread.
+
+import { availableParallelism } from "node:os"
 import { hash, verify } from "@node-rs/argon2"
 import { dictionary } from "@zxcvbn-ts/language-common"
-import { availableParallelism } from "node:os"
 import { Effect } from "effect"
 
 export const MIN_PASSWORD_LENGTH = 12
