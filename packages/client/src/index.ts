@@ -2,7 +2,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import type { Rpc, RpcGroup } from "@effect/rpc"
 import { RpcClient, RpcMiddleware, RpcSerialization, RpcTest } from "@effect/rpc"
-import { Auth, Authentication, Catalog, EventsAdmin } from "@lectern/contracts"
+import { Auth, Authentication, Catalog, EventsAdmin, Viewer } from "@lectern/contracts"
 import { Effect, Layer, type Scope } from "effect"
 
 /** Where the access token comes from: a fixed string, or a function read before every call (e.g. after refresh). */
@@ -10,14 +10,24 @@ export type AccessTokenSource = string | (() => string | undefined) | undefined
 
 const readToken = (source: AccessTokenSource) => (typeof source === "function" ? source() : source)
 
-/** Adds `Authorization: Bearer <token>` to every authenticated call when a token is known. */
-export const layerAuthenticationClient = (accessToken: AccessTokenSource) =>
-  RpcMiddleware.layerClient(Authentication, ({ request }) => {
+const withBearer =
+  (accessToken: AccessTokenSource): RpcMiddleware.RpcMiddlewareClient =>
+  ({ request }) => {
     const token = readToken(accessToken)
     return Effect.succeed(
       token === undefined ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
     )
-  })
+  }
+
+/**
+ * Adds `Authorization: Bearer <token>` when a token is known, to every call that carries the Authentication
+ * middleware and to every public call that carries Viewer (which shows the caller more, e.g. their own drafts).
+ */
+export const layerAuthenticationClient = (accessToken: AccessTokenSource) =>
+  Layer.merge(
+    RpcMiddleware.layerClient(Authentication, withBearer(accessToken)),
+    RpcMiddleware.layerClient(Viewer, withBearer(accessToken))
+  )
 
 export interface LecternClientOptions {
   /** The gateway's origin, e.g. `http://localhost:3000`. */

@@ -20,7 +20,7 @@ import {
   UserId
 } from "@lectern/domain"
 import { Schema } from "effect"
-import { Authentication } from "./Middleware.ts"
+import { Authentication, Viewer } from "./Middleware.ts"
 
 // ---------------------------------------------------------------- schemas
 
@@ -285,7 +285,10 @@ export class CurriculumMismatch extends Schema.TaggedError<CurriculumMismatch>()
 
 // ---------------------------------------------------------------- RPCs
 
-/** Calls anyone may make. A bearer token, when sent, lets the owner or an admin see an unpublished course. */
+/**
+ * Calls anyone may make. The Viewer middleware knows the caller when a token is sent: the owner or an admin then
+ * sees an unpublished course. A token that does not verify fails the call with Unauthorized.
+ */
 export class CatalogPublicRpcs extends RpcGroup.make(
   Rpc.make("category.list", { success: Schema.Array(Category), error: InvalidInput }),
   Rpc.make("course.get", {
@@ -303,7 +306,7 @@ export class CatalogPublicRpcs extends RpcGroup.make(
     success: Schema.Array(CourseCard),
     error: Schema.Union(InvalidInput, CourseNotFound)
   })
-) {}
+).middleware(Viewer) {}
 
 /** Calls that need a valid access token (the Authentication middleware provides CurrentUser). */
 export class CatalogUserRpcs extends RpcGroup.make(

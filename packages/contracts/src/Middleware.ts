@@ -1,7 +1,7 @@
-// The authentication middleware every authenticated RPC carries, and the CurrentUser it provides to handlers.
+// The authentication middlewares RPCs carry — Authentication (a caller required) and Viewer (a caller if any) — and what they provide.
 import { RpcMiddleware } from "@effect/rpc"
 import { type Role, Unauthorized, type UserId } from "@lectern/domain"
-import { Context } from "effect"
+import { Context, type Option } from "effect"
 
 export interface AuthenticatedUser {
   readonly id: UserId
@@ -19,6 +19,24 @@ export class CurrentUser extends Context.Tag("@lectern/CurrentUser")<CurrentUser
 /** Verifies `Authorization: Bearer <access token>` and provides CurrentUser; fails with Unauthorized. */
 export class Authentication extends RpcMiddleware.Tag<Authentication>()("@lectern/Authentication", {
   provides: CurrentUser,
+  failure: Unauthorized,
+  requiredForClient: true
+}) {}
+
+/** The caller of a public RPC: `None` for an anonymous call, the verified user when a token was sent. */
+export class CurrentViewer extends Context.Tag("@lectern/CurrentViewer")<
+  CurrentViewer,
+  Option.Option<AuthenticatedUser>
+>() {}
+
+/**
+ * For public RPCs that show more to some callers (an owner sees their draft). No `Authorization` header: an
+ * anonymous viewer. A header with a token that does not verify (expired, revoked, forged): Unauthorized, like
+ * Authentication — a client holding a stale token is told to refresh it, rather than silently getting the public
+ * view and taking it for theirs. The typed client sends its token on these calls too (`requiredForClient`).
+ */
+export class Viewer extends RpcMiddleware.Tag<Viewer>()("@lectern/Viewer", {
+  provides: CurrentViewer,
   failure: Unauthorized,
   requiredForClient: true
 }) {}

@@ -1,6 +1,6 @@
-// One process's platform: database, cache and rate limiter, mailer, signing keys, tokens and the auth middleware.
+// One process's platform: database, cache and rate limiter, mailer, signing keys, tokens and the auth middlewares.
 import { SqlClient } from "@effect/sql"
-import type { Authentication } from "@lectern/contracts"
+import type { Authentication, Viewer } from "@lectern/contracts"
 import { Effect, Layer } from "effect"
 import {
   type AccessTokenIssuer,
@@ -10,7 +10,7 @@ import {
   layerVerifierFromConfig,
   type TokenRevocations
 } from "./AccessTokens.ts"
-import { layerAuthentication } from "./Authentication.ts"
+import { layerAuthentication, layerViewer } from "./Authentication.ts"
 import { Cache } from "./Cache.ts"
 import { layerFromConfig as cacheFromConfig } from "./CacheFromConfig.ts"
 import { layerFromConfig as databaseFromConfig } from "./Database.ts"
@@ -31,6 +31,7 @@ export type PlatformServices =
   | AccessTokenIssuer
   | AccessTokenVerifier
   | Authentication
+  | Viewer
 
 export interface PlatformParts<E1, E2, E3> {
   readonly database: Layer.Layer<SqlClient.SqlClient, E1>
@@ -46,7 +47,7 @@ export const makePlatform = <E1, E2, E3>(parts: PlatformParts<E1, E2, E3>) => {
   const base = Layer.merge(parts.database, parts.cache)
   const keys = signingKeysFromConfig.pipe(Layer.provideMerge(layerRevocations))
   const tokens = Layer.mergeAll(layerIssuer, layerVerifierFromConfig).pipe(Layer.provideMerge(keys))
-  const withAuth = layerAuthentication.pipe(Layer.provideMerge(tokens))
+  const withAuth = Layer.merge(layerAuthentication, layerViewer).pipe(Layer.provideMerge(tokens))
   return Layer.mergeAll(withAuth, parts.mailer).pipe(Layer.provideMerge(base))
 }
 

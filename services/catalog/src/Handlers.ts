@@ -1,34 +1,22 @@
 // Maps every CatalogRpcs call to the Catalog service, and nothing else.
-import type { Headers } from "@effect/platform"
-import { Catalog as Contract, CurrentUser } from "@lectern/contracts"
-import { AccessTokenVerifier } from "@lectern/platform/AccessTokens"
-import { bearerToken } from "@lectern/platform/Authentication"
-import { Effect } from "effect"
+import { Catalog as Contract, CurrentUser, CurrentViewer } from "@lectern/contracts"
+import { Effect, Option } from "effect"
 import { Catalog } from "./Catalog.ts"
 
 export const CatalogHandlers = Contract.CatalogRpcs.toLayer(
   Effect.gen(function* () {
     const catalog = yield* Catalog
-    const verifier = yield* AccessTokenVerifier
     const withUser = <A, E, R>(f: (user: CurrentUser["Type"]) => Effect.Effect<A, E, R>) =>
       Effect.flatMap(CurrentUser, f)
-
-    /**
-     * Public calls may still know the caller: a valid bearer token lets an owner or admin see an unpublished course.
-     * A missing, expired or revoked token is simply anonymous — public reads never fail on stale credentials.
-     */
-    const viewer = (headers: Headers.Headers) => {
-      const token = bearerToken(headers.authorization)
-      return token === undefined
-        ? Effect.succeed(undefined)
-        : verifier.verify(token).pipe(Effect.orElseSucceed(() => undefined))
-    }
+    /** The caller of a public RPC, if any (the Viewer middleware verified its token). */
+    const withViewer = <A, E, R>(f: (viewer: CurrentUser["Type"] | undefined) => Effect.Effect<A, E, R>) =>
+      Effect.flatMap(CurrentViewer, (viewer) => f(Option.getOrUndefined(viewer)))
 
     return Contract.CatalogRpcs.of({
       "category.list": () => catalog.listCategories(),
-      "course.get": (ref, { headers }) => Effect.flatMap(viewer(headers), (user) => catalog.getCourse(user, ref)),
+      "course.get": (ref) => withViewer((viewer) => catalog.getCourse(viewer, ref)),
       "course.search": (input) => catalog.search(input),
-      "course.related": (input, { headers }) => Effect.flatMap(viewer(headers), (user) => catalog.related(user, input)),
+      "course.related": (input) => withViewer((viewer) => catalog.related(viewer, input)),
       "category.create": (input) => withUser((user) => catalog.createCategory(user, input)),
       "category.update": (input) => withUser((user) => catalog.updateCategory(user, input)),
       "category.delete": (input) => withUser((user) => catalog.deleteCategory(user, input)),

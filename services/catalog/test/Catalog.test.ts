@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { makeInProcessClient } from "@lectern/client"
 import { Auth as AuthContract, Catalog as Contract } from "@lectern/contracts"
 import { CourseId, Email, MediaId, QuizId } from "@lectern/domain"
+import { TokenRevocations } from "@lectern/platform/AccessTokens"
 import { DevOutbox } from "@lectern/platform/MailerDevOutbox"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
 import { DateTime, Duration, Effect, Schema } from "effect"
@@ -201,8 +202,20 @@ describe("catalog service", () => {
         as(undefined)
         expect((yield* client.course.get({ slug: course.slug }).pipe(Effect.flip))._tag).toBe("CourseNotFound")
         expect((yield* client.course.related({ id: course.id }).pipe(Effect.flip))._tag).toBe("CourseNotFound")
+        // A token that does not verify is refused rather than read as anonymous, so a client knows to refresh it.
         const forged = { headers: { authorization: "Bearer not-a-token" } }
-        expect((yield* client.course.get({ id: course.id }, forged).pipe(Effect.flip))._tag).toBe("CourseNotFound")
+        expect((yield* client.course.get({ id: course.id }, forged).pipe(Effect.flip))._tag).toBe("Unauthorized")
+        const revoked = yield* userWith("creator")
+        yield* (yield* TokenRevocations).revokeUser(revoked.id)
+        expect((yield* client.course.get({ id: course.id }, revoked.headers).pipe(Effect.flip))._tag).toBe(
+          "Unauthorized"
+        )
+
+        // The typed client sends its own token on public calls: the owner sees the draft without extra headers.
+        as(alice)
+        expect((yield* client.course.get({ id: course.id })).canEdit).toBe(true)
+        expect((yield* client.course.get({ slug: course.slug })).course.status).toBe("draft")
+        as(undefined)
 
         const asOwner = yield* client.course.get({ id: course.id }, alice.headers)
         expect(asOwner.canEdit).toBe(true)

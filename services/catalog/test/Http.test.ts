@@ -194,15 +194,23 @@ describe("catalog over HTTP", () => {
           token = creator.token
           const history = yield* catalog.course.history({ id: course.id })
           expect(history.map((step) => step.to)).toEqual(["draft", "pending_review", "published"])
-          // Public calls carry the caller's token only when asked: the owner sees a draft with it.
+          // Public calls carry the typed client's token too (the Viewer middleware): the owner sees a draft, by id
+          // and by slug, and related courses of it; without the token it is not found.
           yield* catalog.course.unpublish({ id: course.id })
+          const own = yield* catalog.course.get({ id: course.id })
+          expect(own.course.status).toBe("draft")
+          expect(own.canEdit).toBe(true)
+          expect((yield* catalog.course.get({ slug: course.slug })).course.id).toBe(course.id)
+          expect(yield* catalog.course.related({ id: course.id })).toEqual([])
           token = undefined
           expect((yield* catalog.course.get({ id: course.id }).pipe(Effect.flip))._tag).toBe("CourseNotFound")
-          const own = yield* catalog.course.get(
-            { id: course.id },
-            { headers: { authorization: `Bearer ${creator.token}` } }
-          )
-          expect(own.canEdit).toBe(true)
+          expect((yield* catalog.course.get({ slug: course.slug }).pipe(Effect.flip))._tag).toBe("CourseNotFound")
+          expect((yield* catalog.course.related({ id: course.id }).pipe(Effect.flip))._tag).toBe("CourseNotFound")
+          // A token that does not verify is refused, not treated as anonymous: the client must refresh it.
+          token = "not-a-token"
+          expect((yield* catalog.course.get({ id: course.id }).pipe(Effect.flip))._tag).toBe("Unauthorized")
+          expect((yield* catalog.course.search({ q: word }).pipe(Effect.flip))._tag).toBe("Unauthorized")
+          expect((yield* catalog.category.list().pipe(Effect.flip))._tag).toBe("Unauthorized")
         })
     )
   })
