@@ -2,21 +2,10 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Events } from "@lectern/contracts"
 import { EventBus } from "@lectern/platform/EventBus"
-import { DateTime, Deferred, Duration, Effect, Exit, type Layer, Schedule, Scope } from "effect"
+import { DateTime, Deferred, Effect, Exit, type Layer, Scope } from "effect"
+import { eventually } from "./SuiteSupport.ts"
 
-/** Re-runs `check` until it yields true, failing the test if that has not happened by `deadline`. */
-export const eventually = <E, R>(
-  description: string,
-  check: Effect.Effect<boolean, E, R>,
-  deadline: Duration.DurationInput = "15 seconds"
-) =>
-  check.pipe(
-    Effect.repeat({ until: (done) => done, schedule: Schedule.spaced("10 millis") }),
-    Effect.timeoutFail({
-      duration: deadline,
-      onTimeout: () => new Error(`not ${description} within ${Duration.format(deadline)}`)
-    })
-  )
+export { eventually } from "./SuiteSupport.ts"
 
 /**
  * A test's own events: every test stamps its events with a fresh `source` and its handlers ignore any other source,
