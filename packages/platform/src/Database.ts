@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import type { SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
@@ -68,3 +69,20 @@ export const layerFromConfig = Layer.unwrapEffect(
 )
 
 export type Database = SqlClient.SqlClient
+
+/** Repos talk SQL and nothing else: a failed statement is a defect, so no client ever sees SQL or a driver error. */
+export const dieOnSqlError =
+  <Args extends ReadonlyArray<unknown>, A, E, R>(f: (...args: Args) => Effect.Effect<A, E, R>) =>
+  (...args: Args) =>
+    Effect.orDie(f(...args))
+
+/** A transaction whose commit or rollback failure is a defect too; the domain's own errors pass through. */
+export const transactionDieOnSqlError =
+  (sql: SqlClient.SqlClient) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    sql.withTransaction(effect).pipe(
+      Effect.catchIf(
+        (error): error is SqlError => error instanceof SqlError,
+        (error) => Effect.die(error)
+      )
+    )

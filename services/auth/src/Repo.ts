@@ -1,8 +1,8 @@
 // AuthRepo: the SQL of the auth schema and nothing else; SqlError dies here, rows become domain values.
 import { SqlClient } from "@effect/sql"
-import { SqlError } from "@effect/sql/SqlError"
 import { Auth } from "@lectern/contracts"
 import type { CreatorApplicationId, Email, Role, UserId } from "@lectern/domain"
+import { dieOnSqlError, transactionDieOnSqlError } from "@lectern/platform/Database"
 import { DateTime, Effect, Option } from "effect"
 
 export interface UserRow {
@@ -289,20 +289,8 @@ export class AuthRepo extends Effect.Service<AuthRepo>()("@lectern/auth/AuthRepo
         WHERE ${sql.and(conditions)} ORDER BY created_at DESC, id DESC LIMIT ${filter.limit + 1}`
     }
 
-    const dieOnSqlError =
-      <Args extends ReadonlyArray<unknown>, A, E, R>(f: (...args: Args) => Effect.Effect<A, E, R>) =>
-      (...args: Args) =>
-        Effect.orDie(f(...args))
-
     return {
-      /** A transaction whose commit or rollback failure is a defect, like every other SqlError here. */
-      withTransaction: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        sql.withTransaction(effect).pipe(
-          Effect.catchIf(
-            (error): error is SqlError => error instanceof SqlError,
-            (error) => Effect.die(error)
-          )
-        ),
+      withTransaction: transactionDieOnSqlError(sql),
       userById: dieOnSqlError(userById),
       userByEmail: dieOnSqlError(userByEmail),
       insertUser: dieOnSqlError(insertUser),
