@@ -8,18 +8,34 @@ import { SqlError } from "@effect/sql/SqlError"
 import { PgClient } from "@effect/sql-pg"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Config, Effect, Layer, Option, type Redacted, String as Str } from "effect"
+import { Config, Effect, Layer, Option, Redacted, String as Str } from "effect"
+import pg from "pg"
+import { prepareStatements } from "./PreparedStatements.ts"
 
 /** Column and result names: camelCase in TypeScript, snake_case in SQL. */
 const naming = { transformQueryNames: Str.camelToSnake, transformResultNames: Str.snakeToCamel } as const
 
-/** Real Postgres. `maxConnections` bounds the pool of this process. */
+/**
+ * Real Postgres. `maxConnections` bounds the pool of this process. Parameterised statements are prepared once per
+ * connection (named statements), so Postgres parses and plans the hot queries once instead of on every call.
+ */
 export const layerPostgres = (options: { readonly url: Redacted.Redacted; readonly maxConnections?: number }) =>
-  PgClient.layer({
-    url: options.url,
-    maxConnections: options.maxConnections ?? 10,
+  PgClient.layerFromPool({
+    acquire: Effect.acquireRelease(
+      Effect.sync(() => {
+        const pool = new pg.Pool({
+          connectionString: Redacted.value(options.url),
+          max: options.maxConnections ?? 10,
+          application_name: "lectern"
+        })
+        pool.on("error", () => {})
+        pool.on("connect", prepareStatements)
+        return pool
+      }),
+      (pool) => Effect.promise(() => pool.end())
+    ),
     ...naming
-  }).pipe(Layer.provide(Reactivity.layer), Layer.orDie)
+  }).pipe(Layer.orDie)
 
 /**
  * Embedded PGlite, persisted under `dataDir` (or in memory when undefined), reached through pglite-socket
