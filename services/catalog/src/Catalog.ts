@@ -18,6 +18,7 @@ import {
   slugify
 } from "@lectern/domain"
 import { DateTime, Effect, Option, Schema } from "effect"
+import { CatalogCache, searchKey } from "./CatalogCache.ts"
 import { embedUrl, parseEmbedUrl } from "./EmbedUrl.ts"
 import {
   CatalogRepo,
@@ -225,6 +226,7 @@ export type CounterOutcome = "applied" | "duplicate" | "unknown_course"
 export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog", {
   effect: Effect.gen(function* () {
     const repo = yield* CatalogRepo
+    const catalogCache = yield* CatalogCache
 
     /**
      * Inside a transaction: the live course, locked, when `user` may change it now. A course under review is
@@ -336,7 +338,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       }
     ) {
       yield* requireRole(user, "admin")
-      yield* repo.withTransaction(
+      const moved = yield* repo.withTransaction(
         Effect.gen(function* () {
           yield* repo.lockCategoryTree
           const current = yield* categoryOrFail(input.id)
@@ -350,8 +352,17 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
             }
           }
           yield* repo.updateCategory(input.id, { name: input.name ?? current.name, parentId })
+          return parentId !== current.parentId
         })
       )
+      // A search by a category covers its sub-categories: a move changes which courses cached pages should hold.
+      if (moved) {
+        yield* catalogCache.invalidateSearches.pipe(
+          Effect.catchAll((error) =>
+            Effect.logWarning("could not drop cached search pages after a category move", error)
+          )
+        )
+      }
       return toCategory(yield* present(yield* repo.categoryById(input.id)))
     })
 
@@ -480,12 +491,20 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       )
     })
 
+    /**
+     * The public view of a published course comes from the cache when it is there; its editors always read the
+     * database (they see unpublished content and `canEdit`), and only the public view is ever stored.
+     */
     const getCourse = Effect.fn("Catalog.getCourse")(function* (
       viewer: AuthenticatedUser | undefined,
       ref: typeof Contract.CourseRef.Type
     ) {
+      const cached = yield* catalogCache.course(ref)
+      if (Option.isSome(cached) && !mayEdit(viewer, cached.value.course)) return cached.value
       const { course, canEdit } = yield* visibleCourse(viewer, ref)
-      return yield* loadDetail(course, canEdit)
+      const detail = yield* loadDetail(course, canEdit)
+      if (course.status === "published" && !canEdit) yield* catalogCache.storeCourse(detail)
+      return detail
     })
 
     const myCourses = Effect.fn("Catalog.myCourses")(function* (user: AuthenticatedUser) {
@@ -875,13 +894,19 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       const filters = fingerprint([filter, sort])
       const after = input.cursor === undefined ? undefined : yield* parseSearchCursor(input.cursor, sort, filters)
       const limit = input.limit ?? 20
+      // First pages are what most searches ask for, over and over: they are cached; later pages are not.
+      const cacheKey = after === undefined ? searchKey(filter, sort, limit) : undefined
+      if (cacheKey !== undefined) {
+        const cached = yield* catalogCache.searchPage(cacheKey)
+        if (Option.isSome(cached)) return cached.value
+      }
       const [rows, total] = yield* Effect.all(
         [repo.search({ ...filter, sort, after, limit }), repo.searchTotal(filter)],
         { concurrency: 2 }
       )
       const items = rows.slice(0, limit)
       const last = items[items.length - 1]
-      return {
+      const page = {
         items: items.map(toCard),
         nextCursor:
           rows.length > limit && last !== undefined
@@ -889,6 +914,8 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
             : null,
         total
       }
+      if (cacheKey !== undefined) yield* catalogCache.storeSearchPage(cacheKey, page)
+      return page
     })
 
     const related = Effect.fn("Catalog.related")(function* (
@@ -925,10 +952,14 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
         ratingCount: (added > 0 ? 1 : 0) - (removed > 0 ? 1 : 0)
       }
       const outcome = yield* repo.once("course-counters", event.eventId, repo.applyCounters(event.courseId, deltas))
-      return Option.match(outcome, {
+      const result = Option.match(outcome, {
         onNone: (): CounterOutcome => "duplicate",
         onSome: (applied): CounterOutcome => (applied ? "applied" : "unknown_course")
       })
+      // Counters emit no event of their own, so the cached course page is dropped here. A duplicate drops it too:
+      // it may be the redelivery of an event whose first handling committed and then failed right here.
+      if (result !== "unknown_course") yield* Effect.orDie(catalogCache.invalidateCourse(event.courseId))
+      return result
     })
 
     /**

@@ -1,8 +1,15 @@
 // Wiring of the catalog service: its migrations, repo, domain service and RPC handlers, over the platform ports.
+
+import type { Cache } from "@lectern/platform/Cache"
 import { loadMigrations, migrate } from "@lectern/platform/Migrator"
 import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
 import { Catalog } from "./Catalog.ts"
+import {
+  type CatalogCache,
+  CatalogCacheInvalidationLive,
+  layerFromConfig as layerCatalogCacheFromConfig
+} from "./CatalogCache.ts"
 import { CatalogHandlers } from "./Handlers.ts"
 import { CATALOG_SCHEMA, CatalogRepo } from "./Repo.ts"
 
@@ -22,14 +29,31 @@ export const CatalogMigrations = {
 /** Applies the catalog schema's migrations when the service starts (idempotent, under a lock). */
 export const CatalogSchemaLive = Layer.effectDiscard(migrate(CatalogMigrations))
 
-/** The catalog domain service with its repo, after its schema is in place. */
-export const CatalogServiceLive = Catalog.Default.pipe(
-  Layer.provide(CatalogRepo.Default),
-  Layer.provide(CatalogSchemaLive)
-)
+/** The repo, after the catalog schema is in place. */
+const CatalogRepoLive = CatalogRepo.Default.pipe(Layer.provide(CatalogSchemaLive))
 
-/** Everything the catalog RPC server needs from this service: handlers for every CatalogRpcs tag, plus Catalog. */
-export const CatalogLive = CatalogHandlers.pipe(Layer.provideMerge(CatalogServiceLive))
+/**
+ * The catalog domain service and the invalidation of its cache, over a given CatalogCache (tests pick the TTL).
+ * Needs the platform's SqlClient and Cache, and the EventBus the invalidation listens to.
+ */
+export const makeCatalogServiceLive = <E>(cache: Layer.Layer<CatalogCache, E, Cache | CatalogRepo>) =>
+  Layer.merge(Catalog.Default, CatalogCacheInvalidationLive).pipe(
+    Layer.provide(cache),
+    Layer.provideMerge(CatalogRepoLive)
+  )
+
+/** The catalog domain service with its repo and cache (CATALOG_CACHE_TTL), after its schema is in place. */
+export const CatalogServiceLive = makeCatalogServiceLive(layerCatalogCacheFromConfig)
+
+/** Handlers for every CatalogRpcs tag over a given CatalogCache, plus Catalog. */
+export const makeCatalogLive = <E>(cache: Layer.Layer<CatalogCache, E, Cache | CatalogRepo>) =>
+  CatalogHandlers.pipe(Layer.provideMerge(makeCatalogServiceLive(cache)))
+
+/**
+ * Everything the catalog RPC server needs from this service: handlers for every CatalogRpcs tag, plus Catalog, with
+ * the cache invalidation running (the process must provide an EventBus).
+ */
+export const CatalogLive = makeCatalogLive(layerCatalogCacheFromConfig)
 
 /** Moves catalog.outbox rows to the EventBus in the background; the process hosting the catalog runs one. */
 export const CatalogRelayLive = layerRelay({ schema: CATALOG_SCHEMA })

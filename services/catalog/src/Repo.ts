@@ -328,6 +328,12 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       sql<CourseRow>`SELECT ${courseColumns} FROM catalog.courses c
         WHERE c.id = ${id} AND c.deleted_at IS NULL FOR UPDATE`.pipe(Effect.map(one))
 
+    /** The slug of any course, deleted or not; it never changes. */
+    const courseSlug = (id: CourseId) =>
+      sql<{ slug: Slug }>`SELECT slug FROM catalog.courses WHERE id = ${id}`.pipe(
+        Effect.map((rows) => Option.map(one(rows), (row) => row.slug))
+      )
+
     /** Owner and deletion of any course, deleted or not (its history outlives it). */
     const courseOwnership = (id: CourseId) =>
       sql<{ ownerId: UserId; deletedAt: Date | null }>`SELECT owner_id, deleted_at FROM catalog.courses
@@ -617,6 +623,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       courseById: die(courseById),
       courseBySlug: die(courseBySlug),
       courseForUpdate: die(courseForUpdate),
+      courseSlug: die(courseSlug),
       courseOwnership: die(courseOwnership),
       coursesOfOwner: die(coursesOfOwner),
       insertCourse: die(insertCourse),

@@ -1,5 +1,14 @@
 // @lectern/catalog: the catalog service as layers, for the gateway and for running alone.
 export { Catalog, type CounterEvent, type CounterOutcome } from "./Catalog.ts"
+export { CatalogCache, CatalogCacheInvalidationLive, CatalogCacheTtl } from "./CatalogCache.ts"
 export { embedUrl, parseEmbedUrl } from "./EmbedUrl.ts"
 export { CatalogHandlers } from "./Handlers.ts"
-export { CatalogLive, CatalogMigrations, CatalogRelayLive, CatalogSchemaLive, CatalogServiceLive } from "./Layer.ts"
+export {
+  CatalogLive,
+  CatalogMigrations,
+  CatalogRelayLive,
+  CatalogSchemaLive,
+  CatalogServiceLive,
+  makeCatalogLive,
+  makeCatalogServiceLive
+} from "./Layer.ts"

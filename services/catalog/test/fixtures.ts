@@ -7,19 +7,31 @@ import { Catalog as Contract } from "@lectern/contracts"
 import { type CategoryId, type Role, UserId } from "@lectern/domain"
 import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
+import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
 import { makePlatform, platformReadiness } from "@lectern/platform/Platform"
 import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
-import { ConfigProvider, Effect, Layer } from "effect"
-import { CatalogLive } from "../src/Layer.ts"
+import { ConfigProvider, type Duration, Effect, Layer } from "effect"
+import { layer as layerCatalogCache } from "../src/CatalogCache.ts"
+import { makeCatalogLive } from "../src/Layer.ts"
 
-/** The catalog and auth services over a platform with the cache and rate limiter in memory. */
-export const makeCatalogTestLayer = (database: Layer.Layer<SqlClient.SqlClient>) =>
-  Layer.merge(CatalogLive, AuthLive).pipe(
+/**
+ * The catalog and auth services over a platform with the cache, rate limiter and event bus in memory. The catalog's
+ * cache is off unless `cacheTtl` is given: these tests read their own writes at once, and nothing relays the outbox
+ * events that would invalidate it (Cache.test.ts covers the cache, relaying by hand).
+ */
+export const makeCatalogTestLayer = (
+  database: Layer.Layer<SqlClient.SqlClient>,
+  options: { readonly cacheTtl?: Duration.DurationInput } = {}
+) =>
+  Layer.merge(makeCatalogLive(layerCatalogCache({ ttl: options.cacheTtl ?? 0 })), AuthLive).pipe(
     Layer.provideMerge(
-      makePlatform({ database, cache: Layer.merge(cacheMemory, rateLimiterMemory), mailer: layerDevOutbox })
+      Layer.merge(
+        makePlatform({ database, cache: Layer.merge(cacheMemory, rateLimiterMemory), mailer: layerDevOutbox }),
+        layerEventBusMemory
+      )
     )
   )
 
