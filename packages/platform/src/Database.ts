@@ -32,7 +32,7 @@ export const layerPostgres = (options: { readonly url: Redacted.Redacted; readon
         pool.on("connect", prepareStatements)
         return pool
       }),
-      (pool) => Effect.promise(() => pool.end())
+      (pool) => Effect.tryPromise(() => pool.end()).pipe(Effect.ignore)
     ),
     ...naming
   }).pipe(Layer.orDie)
@@ -48,7 +48,7 @@ export const layerEmbedded = (options: { readonly dataDir: string | undefined })
       if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true })
       const db = yield* Effect.acquireRelease(
         Effect.tryPromise(() => PGlite.create(dataDir === undefined ? {} : { dataDir })),
-        (db) => Effect.promise(() => db.close()).pipe(Effect.ignore)
+        (db) => Effect.tryPromise(() => db.close()).pipe(Effect.ignore)
       )
       const server = yield* Effect.acquireRelease(
         Effect.tryPromise(async () => {
@@ -56,7 +56,7 @@ export const layerEmbedded = (options: { readonly dataDir: string | undefined })
           await server.start()
           return server
         }),
-        (server) => Effect.promise(() => server.stop()).pipe(Effect.ignore)
+        (server) => Effect.tryPromise(() => server.stop()).pipe(Effect.ignore)
       )
       const [host, port] = server.getServerConn().split(":")
       yield* Effect.logDebug("embedded PGlite ready").pipe(Effect.annotateLogs({ dataDir: dataDir ?? "memory" }))

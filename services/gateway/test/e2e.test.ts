@@ -20,7 +20,7 @@ class Gateway extends Effect.Service<Gateway>()("test/Gateway", {
 }) {}
 
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
-  Effect.promise(async () => {
+  Effect.tryPromise(async () => {
     const response = await fetch(`${url}/rpc/auth`, {
       method: "POST",
       headers: { "content-type": "application/ndjson", ...headers },
@@ -34,16 +34,16 @@ describe("gateway process", () => {
     it.scoped("serves health, readiness and the JWKS", () =>
       Effect.gen(function* () {
         const { url } = yield* Gateway
-        const health = yield* Effect.promise(() => fetch(`${url}/health`))
+        const health = yield* Effect.tryPromise(() => fetch(`${url}/health`))
         expect(health.status).toBe(200)
         expect(health.headers.get("x-content-type-options")).toBe("nosniff")
         expect(health.headers.get("x-trace-id")).toMatch(/^[0-9a-f]{32}$/)
-        const ready = yield* Effect.promise(() => fetch(`${url}/ready`).then((r) => r.json()))
+        const ready = yield* Effect.tryPromise(() => fetch(`${url}/ready`).then((r) => r.json()))
         expect(ready).toEqual({
           status: "ready",
           dependencies: { database: { status: "up" }, cache: { status: "up" } }
         })
-        const jwks = yield* Effect.promise(() => fetch(`${url}/.well-known/jwks.json`).then((r) => r.json()))
+        const jwks = yield* Effect.tryPromise(() => fetch(`${url}/.well-known/jwks.json`).then((r) => r.json()))
         expect(jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" })
         expect(jwks.keys[0].d).toBeUndefined()
       })
@@ -150,7 +150,7 @@ describe("gateway process", () => {
         )
         expect(notAnEmail.text).toContain('"InvalidInput"')
 
-        const noService = yield* Effect.promise(() => fetch(`${url}/rpc/nothing`, { method: "POST", body: "{}" }))
+        const noService = yield* Effect.tryPromise(() => fetch(`${url}/rpc/nothing`, { method: "POST", body: "{}" }))
         expect(noService.status).toBe(404)
       })
     )
