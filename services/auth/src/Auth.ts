@@ -480,28 +480,44 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
       )
     })
 
-    /** The first admin, from the CLI or LECTERN_ADMIN_EMAIL/PASSWORD: created verified, or an existing user promoted. */
-    const ensureAdmin = Effect.fn("Auth.ensureAdmin")(function* (input: {
+    /**
+     * A verified user with at least `role` (seeds, bootstrap): created when the address is new; an existing user is
+     * verified and raised to `role`, never lowered, and keeps their password.
+     */
+    const ensureUser = Effect.fn("Auth.ensureUser")(function* (input: {
       readonly email: Email
       readonly password: string
       readonly name: string
+      readonly role: Role
     }) {
       yield* checkPassword(input.password)
       const existing = yield* repo.userByEmail(input.email)
       if (Option.isSome(existing)) {
-        const updated = yield* repo.setRole(existing.value.id, "admin")
-        yield* repo.markEmailVerified(existing.value.id)
-        return toUser(Option.getOrThrow(updated))
+        const user = existing.value
+        yield* repo.markEmailVerified(user.id)
+        const current = hasRole(user.role, input.role)
+          ? yield* repo.userById(user.id)
+          : yield* repo.setRole(user.id, input.role)
+        return toUser(Option.getOrThrow(current))
       }
       const inserted = yield* repo.insertUser({
         id: UserId.make(crypto.randomUUID()),
         email: input.email,
         passwordHash: yield* hashPassword(input.password),
         name: input.name,
-        role: "admin",
+        role: input.role,
         emailVerified: true
       })
       return toUser(Option.getOrThrow(inserted))
+    })
+
+    /** The first admin, from the CLI or LECTERN_ADMIN_EMAIL/PASSWORD: created verified, or an existing user promoted. */
+    const ensureAdmin = Effect.fn("Auth.ensureAdmin")(function* (input: {
+      readonly email: Email
+      readonly password: string
+      readonly name: string
+    }) {
+      return yield* ensureUser({ ...input, role: "admin" })
     })
 
     return {
@@ -524,6 +540,7 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
       myApplication,
       listApplications,
       decideApplication,
+      ensureUser,
       ensureAdmin,
       countAdmins: repo.countAdmins
     }

@@ -42,6 +42,15 @@ export const makeCatalogServiceLive = <E>(cache: Layer.Layer<CatalogCache, E, Ca
     Layer.provideMerge(CatalogRepoLive)
   )
 
+/**
+ * The domain service alone, without the cache invalidation consumer: for one-off processes that only write (the
+ * seed); the process that serves the catalog relays their events and drops what they make stale.
+ */
+export const CatalogDomainLive = Catalog.Default.pipe(
+  Layer.provide(layerCatalogCacheFromConfig),
+  Layer.provideMerge(CatalogRepoLive)
+)
+
 /** The catalog domain service with its repo and cache (CATALOG_CACHE_TTL), after its schema is in place. */
 export const CatalogServiceLive = makeCatalogServiceLive(layerCatalogCacheFromConfig)
 

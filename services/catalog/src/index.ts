@@ -4,6 +4,7 @@ export { CatalogCache, CatalogCacheInvalidationLive, CatalogCacheTtl } from "./C
 export { embedUrl, parseEmbedUrl } from "./EmbedUrl.ts"
 export { CatalogHandlers } from "./Handlers.ts"
 export {
+  CatalogDomainLive,
   CatalogLive,
   CatalogMigrations,
   CatalogRelayLive,
@@ -12,3 +13,11 @@ export {
   makeCatalogLive,
   makeCatalogServiceLive
 } from "./Layer.ts"
+export {
+  DEMO_CATEGORIES,
+  DEMO_COURSES,
+  type DemoSeedOptions,
+  type DemoSeedOutcome,
+  SEED_ACTOR_ID,
+  seedDemoContent
+} from "./Seed.ts"
