@@ -1,6 +1,6 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
 import { AuthLive, Auth as AuthService } from "@lectern/auth"
-import { CatalogLive, CatalogRelayLive } from "@lectern/catalog"
+import { CatalogLive, CatalogRelayLive, seedDemoContent } from "@lectern/catalog"
 import { Auth, Catalog, EventsAdmin } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
 import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
@@ -36,9 +36,22 @@ export const bootstrapAdmin = Effect.gen(function* () {
   yield* Effect.logInfo("created the first admin").pipe(Effect.annotateLogs({ userId: admin.id }))
 })
 
+/**
+ * Demo content (`LECTERN_DEMO_CONTENT`, default on for the embedded database, off with DATABASE_URL): a new user
+ * of `npm start` sees a real catalog at once. Seeds only a catalog without categories, so it runs once.
+ */
+export const seedDemoOnFirstStart = Effect.gen(function* () {
+  const embedded = Option.isNone(yield* Config.option(Config.string("DATABASE_URL")))
+  if (!(yield* Config.boolean("LECTERN_DEMO_CONTENT").pipe(Config.withDefault(embedded)))) return
+  yield* seedDemoContent().pipe(
+    Effect.catchTag("WeakPassword", (error) => Effect.dieMessage(`demo creator password is weak: ${error.reason}`))
+  )
+})
+
 /** Starts the gateway; returns where it listens. Lives as long as the scope. */
 export const startGateway = Effect.gen(function* () {
   yield* bootstrapAdmin
+  yield* seedDemoOnFirstStart
   const tracing = yield* tracingEnabled
   const keys = yield* SigningKeys
   const listening = yield* serve({

@@ -87,6 +87,9 @@ describe("gateway process", () => {
         const search = yield* lectern.catalog.course.search({ q: "zzzz-no-such-course" })
         expect(search.items).toEqual([])
         expect(search.total).toBe(0)
+        // A first embedded start seeds the demo catalog: three published courses, searchable at once.
+        const demo = yield* lectern.catalog.course.search({})
+        expect(demo.total).toBe(3)
         expect(yield* lectern.events.events.deadLetters({})).toEqual([])
         token = undefined
         expect((yield* lectern.events.events.deadLetters({}).pipe(Effect.flip))._tag).toBe("Unauthorized")
