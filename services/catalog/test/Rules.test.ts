@@ -1,9 +1,9 @@
 // The catalog's pure rules: slugs, prices and discounts, search words, reorder validation, reading time.
 
 import { describe, expect, it } from "@effect/vitest"
-import { type Discount, discountProblem, priceAt, Slug, slugify } from "@lectern/domain"
-import { DateTime, Schema } from "effect"
-import { readingSeconds, reorderProblem, searchTerms } from "../src/Catalog.ts"
+import { CourseId, type Discount, discountProblem, priceAt, Slug, slugify } from "@lectern/domain"
+import { Arbitrary, DateTime, FastCheck, Schema } from "effect"
+import { CursorContent, encodeCursorContent, readingSeconds, reorderProblem, searchTerms } from "../src/Catalog.ts"
 
 describe("slugify", () => {
   it("lower-cases, drops accents and joins words with dashes", () => {
@@ -125,5 +125,21 @@ describe("readingSeconds", () => {
     expect(readingSeconds("word ".repeat(200))).toBe(60)
     expect(readingSeconds("")).toBe(0)
     expect(readingSeconds("one")).toBe(1)
+  })
+})
+
+describe("encodeCursorContent", () => {
+  it("is exactly the Schema's encoding, and decodes back", () => {
+    const content = Schema.typeSchema(CursorContent)
+    FastCheck.assert(
+      FastCheck.property(Arbitrary.make(content), (value) => {
+        const encoded = encodeCursorContent(value)
+        expect(encoded).toBe(Schema.encodeSync(CursorContent)(value))
+        expect(Schema.decodeSync(CursorContent)(encoded)).toEqual(value)
+      })
+    )
+    // Sort keys and filters are ASCII in practice; other text must survive too.
+    const unicode = [1, "relevance", "0.0607927", CourseId.make(crypto.randomUUID()), "é😀"] as const
+    expect(encodeCursorContent(unicode)).toBe(Schema.encodeSync(CursorContent)(unicode))
   })
 })
