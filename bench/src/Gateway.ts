@@ -27,6 +27,8 @@ export const startGateway = async (options: {
   readonly profileDir: string | undefined
   readonly root: string | undefined
   readonly profileName?: string
+  /** More environment for this gateway (e.g. CATALOG_CACHE_TTL). */
+  readonly env?: Readonly<Record<string, string>>
 }): Promise<BenchGateway> => {
   const root = options.root ?? repoRoot
   // With LOG_LEVEL=warn it never logs where it listens, so it gets a port instead of picking one.
@@ -46,7 +48,8 @@ export const startGateway = async (options: {
       ACCESS_LOG: "false",
       AUTH_LOGIN_IP_PER_MINUTE: LIMITS_OFF,
       AUTH_LOGIN_FAILURES_PER_HOUR: LIMITS_OFF,
-      AUTH_REGISTRATIONS_PER_IP_PER_HOUR: LIMITS_OFF
+      AUTH_REGISTRATIONS_PER_IP_PER_HOUR: LIMITS_OFF,
+      ...options.env
     },
     // The bench measures the embedded cache and dev outbox, and no exporter (so no span export work).
     unset: [

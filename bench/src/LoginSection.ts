@@ -59,8 +59,8 @@ export const runLogin = async (context: {
   readonly log: (line: string) => void
 }): Promise<ReadonlyArray<Comparison>> => {
   const { settings, gateway, user, log } = context
-  const request = await captureRequest(undefined, (auth) =>
-    auth.session.login({ email: user.email, password: user.password })
+  const request = await captureRequest(undefined, (lectern) =>
+    lectern.auth.session.login({ email: user.email, password: user.password })
   )
   const hash = await storedHash(context.databaseUrl, user.userId)
   log(`  argon2 parameters of the stored hash: ${hash.split("$").slice(1, 4).join(" ")}`)

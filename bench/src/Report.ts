@@ -41,6 +41,8 @@ export const Comparison = Schema.Struct({
   /** median candidate CPU ms per request ÷ the baseline's (2 = the candidate burns twice the CPU per request) */
   cpuCostRatio: Schema.NullOr(Schema.Number),
   target: Schema.NullOr(Schema.Number),
+  /** When set, the candidate's median p99 must also be at most this many times the baseline's. */
+  p99Limit: Schema.optional(Schema.Number),
   verdict: Schema.Literal("pass", "MISSED", "info")
 })
 export type Comparison = typeof Comparison.Type
@@ -51,6 +53,8 @@ export const Settings = Schema.Struct({
   rounds: Schema.Int,
   connections: Schema.Int,
   loginConnections: Schema.Int,
+  searchConnections: Schema.optional(Schema.Int),
+  searchCourses: Schema.optional(Schema.Int),
   sections: Schema.Array(Schema.String)
 })
 export type Settings = typeof Settings.Type
@@ -122,6 +126,7 @@ export const compare = (input: {
   readonly candidate: Measured
   readonly baseline: Measured
   readonly target: number | null
+  readonly p99Limit?: number
 }): Comparison => {
   const rounds = Math.min(input.candidate.runs.length, input.baseline.runs.length)
   const roundRatios = Array.from({ length: rounds }, (_, i) =>
@@ -136,8 +141,20 @@ export const compare = (input: {
     ratioOfMedians: ratio(input.candidate.median.requestsPerSecond, input.baseline.median.requestsPerSecond),
     cpuCostRatio: candidateCpu !== null && baselineCpu !== null && baselineCpu > 0 ? candidateCpu / baselineCpu : null,
     roundRatios,
-    verdict: input.target === null ? "info" : value >= input.target ? "pass" : "MISSED"
+    verdict: input.target === null ? "info" : value >= input.target && !p99Exceeded(input) ? "pass" : "MISSED"
   }
+}
+
+/** The candidate's median p99 above `p99Limit` × the baseline's (unknown latencies count as exceeded). */
+export const p99Exceeded = (c: {
+  readonly candidate: Measured
+  readonly baseline: Measured
+  readonly p99Limit?: number | undefined
+}): boolean => {
+  if (c.p99Limit === undefined) return false
+  const candidate = c.candidate.median.p99Ms
+  const baseline = c.baseline.median.p99Ms
+  return candidate === null || baseline === null || candidate > c.p99Limit * baseline
 }
 
 // ---------------------------------------------------------------- printing
@@ -194,7 +211,7 @@ export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
       rate(c.candidate.median.requestsPerSecond),
       rate(c.baseline.median.requestsPerSecond),
       c.ratio.toFixed(2),
-      c.target === null ? "—" : `≥ ${c.target.toFixed(2)}`,
+      c.target === null ? "—" : `≥ ${c.target.toFixed(2)}${c.p99Limit === undefined ? "" : `, p99 ≤ ${c.p99Limit}×`}`,
       c.verdict,
       latency(c.candidate.median),
       latency(c.baseline.median),
@@ -209,5 +226,9 @@ export const missedLines = (comparisons: ReadonlyArray<Comparison>): ReadonlyArr
     .map(
       (c) =>
         `MISSED: ${c.bench} is ${c.ratio.toFixed(2)}× ${c.baseline.name}, target ≥ ${(c.target ?? 0).toFixed(2)}× ` +
-        `(${rate(c.candidate.median.requestsPerSecond)} vs ${rate(c.baseline.median.requestsPerSecond)} req/s)`
+        `(${rate(c.candidate.median.requestsPerSecond)} vs ${rate(c.baseline.median.requestsPerSecond)} req/s)` +
+        (p99Exceeded(c)
+          ? `; p99 ${millis(c.candidate.median.p99Ms)} ms vs ${millis(c.baseline.median.p99Ms)} ms, limit ` +
+            `${c.p99Limit}× the baseline's`
+          : "")
     )

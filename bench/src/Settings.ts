@@ -1,6 +1,6 @@
 // How long and how hard the bench runs: BENCH_* environment variables, checked, with defaults under ~6 minutes.
 
-export const SECTIONS = ["userMe", "login", "rpcOverhead"] as const
+export const SECTIONS = ["userMe", "login", "rpcOverhead", "search"] as const
 export type Section = (typeof SECTIONS)[number]
 
 export interface BenchSettings {
@@ -13,6 +13,10 @@ export interface BenchSettings {
   readonly connections: number
   /** Connections for session.login, and concurrent verifies for its argon2 baseline. */
   readonly loginConnections: number
+  /** Connections for course.search and its baselines. */
+  readonly searchConnections: number
+  /** Published courses seeded for course.search. */
+  readonly searchCourses: number
   readonly sections: ReadonlyArray<Section>
   /** A database there that may CREATE DATABASE; the bench database is created beside it. */
   readonly postgresUrl: string
@@ -73,6 +77,8 @@ export const settingsFromEnv = (
     rounds: positive(env, "BENCH_ROUNDS", 3, true),
     connections: positive(env, "BENCH_CONNECTIONS", 32, true),
     loginConnections: positive(env, "BENCH_LOGIN_CONNECTIONS", 8, true),
+    searchConnections: positive(env, "BENCH_SEARCH_CONNECTIONS", 64, true),
+    searchCourses: positive(env, "BENCH_SEARCH_COURSES", 10_000, true),
     sections,
     postgresUrl: env.BENCH_POSTGRES_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres",
     profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,

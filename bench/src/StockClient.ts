@@ -1,6 +1,6 @@
 // The typed client, for what the bench needs from it: a signed-up user, and the exact bytes it sends for a call.
 import { createServer, type IncomingMessage } from "node:http"
-import { type AuthClient, makeLectern } from "@lectern/client"
+import { type LecternClient, makeLectern } from "@lectern/client"
 import { Email } from "@lectern/domain"
 import { Effect, Schema } from "effect"
 
@@ -16,11 +16,11 @@ export class CaptureFailed extends Error {
 
 /**
  * Points the typed client at a throwaway local server that records the first POST and answers it with a Die, then
- * returns what was recorded. `call` is the one client call to capture.
+ * returns what was recorded. `call` is the one client call to capture (any domain's client).
  */
 export const captureRequest = async (
   accessToken: string | undefined,
-  call: (client: AuthClient) => Effect.Effect<unknown, unknown>
+  call: (client: LecternClient) => Effect.Effect<unknown, unknown>
 ): Promise<CapturedRequest> => {
   let captured: CapturedRequest | undefined
   const server = createServer((req: IncomingMessage, res) => {
@@ -44,7 +44,7 @@ export const captureRequest = async (
       Effect.gen(function* () {
         const lectern = yield* makeLectern({ baseUrl: `http://127.0.0.1:${address.port}`, accessToken })
         // The Die answer is expected: only the request matters.
-        yield* Effect.exit(call(lectern.auth))
+        yield* Effect.exit(call(lectern))
       }).pipe(Effect.scoped)
     )
   } finally {

@@ -47,7 +47,7 @@ export const runUserMe = async (context: {
   readonly log: (line: string) => void
 }): Promise<ReadonlyArray<Comparison>> => {
   const { settings, gateway, patched, log } = context
-  const request = await captureRequest(context.accessToken, (auth) => auth.user.me())
+  const request = await captureRequest(context.accessToken, (lectern) => lectern.auth.user.me())
   log(`  request body (captured from the stock RpcClient, ${request.contentType}): ${request.body.trim()}`)
   const children: Array<Child> = []
   try {

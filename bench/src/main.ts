@@ -1,8 +1,10 @@
 // `npm run bench`: every candidate beside its baselines, alternating rounds, medians and ratios, and a JSON record.
 //
 // Settings (environment): BENCH_DURATION (s per measured run, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
-// BENCH_CONNECTIONS (user.me, 32), BENCH_LOGIN_CONNECTIONS (session.login and argon2, 8), BENCH_SECTIONS
-// (userMe,login,rpcOverhead), BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
+// BENCH_CONNECTIONS (user.me, 32), BENCH_LOGIN_CONNECTIONS (session.login and argon2, 8), BENCH_SEARCH_CONNECTIONS
+// (course.search, 64), BENCH_SEARCH_COURSES (10000), BENCH_SEARCH_PREPARED (1: the search baselines send named
+// statements, as the gateway does), BENCH_SECTIONS (userMe,login,rpcOverhead,search),
+// BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
 // BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds).
 // Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran, 1 when a section could not.
 import { randomBytes } from "node:crypto"
@@ -15,6 +17,7 @@ import { type BenchGateway, startGateway } from "./Gateway.ts"
 import { runLogin } from "./LoginSection.ts"
 import { BenchReport, type Comparison, formatTable, missedLines } from "./Report.ts"
 import { runRpcOverhead } from "./RpcOverheadSection.ts"
+import { runSearch } from "./SearchSection.ts"
 import { type Section, settingsFromEnv } from "./Settings.ts"
 import { type SignedUp, signUp } from "./StockClient.ts"
 import { runUserMe } from "./UserMeSection.ts"
@@ -123,6 +126,9 @@ try {
     return runLogin({ settings, gateway: ready.gateway, databaseUrl: ready.database.url, user: ready.user, log })
   })
   await cleanUp()
+  await section("search", `course.search at ${settings.searchConnections} connections`, () =>
+    runSearch({ settings, log })
+  )
   await section("rpcOverhead", "rpc-overhead.ts (its own fixed settings)", () =>
     runRpcOverhead({ timeoutSeconds: 240, log })
   )
@@ -150,6 +156,8 @@ const report = Schema.encodeSync(BenchReport)({
     rounds: settings.rounds,
     connections: settings.connections,
     loginConnections: settings.loginConnections,
+    searchConnections: settings.searchConnections,
+    searchCourses: settings.searchCourses,
     sections: settings.sections
   },
   notes,

@@ -107,6 +107,23 @@ describe("ratio and verdict", () => {
     expect(cpuCost(0.3, null)).toBeNull()
     expect(cpuCost(null, 0.1)).toBeNull()
   })
+  it("with a p99 limit, misses when the candidate's p99 exceeds that many times the baseline's", () => {
+    const withTail = (candidateP99: number | null) =>
+      compare({
+        bench: "b",
+        description: "d",
+        connections: 64,
+        candidate: measured("cand", [run(100, 10, candidateP99)]),
+        baseline: measured("base", [run(100, 10, 100)]),
+        target: 0.6,
+        p99Limit: 3
+      })
+    expect(withTail(300).verdict).toBe("pass")
+    expect(withTail(301).verdict).toBe("MISSED")
+    expect(withTail(null).verdict).toBe("MISSED")
+    expect(missedLines([withTail(400)])[0]).toMatch(/p99 400 ms vs 100 ms, limit 3× the baseline's/)
+    expect(formatTable([withTail(300)])).toContain("≥ 0.60, p99 ≤ 3×")
+  })
   it("never passes against a baseline that did nothing", () => {
     expect(ratio(100, 0)).toBe(0)
     expect(comparison([100], [0], 0.5).verdict).toBe("MISSED")
@@ -184,7 +201,8 @@ describe("settings", () => {
   it("defaults to 5 s runs, 3 rounds, 32 connections and every section", () => {
     const settings = settingsFromEnv({}, "/x.json")
     expect(settings).toMatchObject({ durationSeconds: 5, rounds: 3, connections: 32, resultsFile: "/x.json" })
-    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead"])
+    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search"])
+    expect(settings).toMatchObject({ searchConnections: 64, searchCourses: 10_000 })
     expect(settings.profileDir).toBeUndefined()
   })
   it("reads BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_SECTIONS", () => {
