@@ -6,10 +6,13 @@ import { makeInProcessClient } from "@lectern/client"
 import { Catalog as Contract } from "@lectern/contracts"
 import { type CategoryId, type Role, UserId } from "@lectern/domain"
 import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
+import type { Cache } from "@lectern/platform/Cache"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
+import type { EventBus } from "@lectern/platform/EventBus"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
 import { makePlatform, platformReadiness } from "@lectern/platform/Platform"
+import type { RateLimiter } from "@lectern/platform/RateLimiter"
 import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
@@ -24,13 +27,23 @@ import { makeCatalogLive } from "../src/Layer.ts"
  */
 export const makeCatalogTestLayer = (
   database: Layer.Layer<SqlClient.SqlClient>,
-  options: { readonly cacheTtl?: Duration.DurationInput } = {}
+  options: {
+    readonly cacheTtl?: Duration.DurationInput
+    /** The platform's Cache (and rate limiter); default in memory. */
+    readonly cache?: Layer.Layer<Cache | RateLimiter>
+    /** Default in memory. */
+    readonly eventBus?: Layer.Layer<EventBus>
+  } = {}
 ) =>
   Layer.merge(makeCatalogLive(layerCatalogCache({ ttl: options.cacheTtl ?? 0 })), AuthLive).pipe(
     Layer.provideMerge(
       Layer.merge(
-        makePlatform({ database, cache: Layer.merge(cacheMemory, rateLimiterMemory), mailer: layerDevOutbox }),
-        layerEventBusMemory
+        makePlatform({
+          database,
+          cache: options.cache ?? Layer.merge(cacheMemory, rateLimiterMemory),
+          mailer: layerDevOutbox
+        }),
+        options.eventBus ?? layerEventBusMemory
       )
     )
   )

@@ -1,0 +1,188 @@
+// The catalog cache suite, run with the cache and bus in memory and on Redis: what is served from the cache, what
+// never is, and that the catalog's own events (relayed from its outbox) and counter changes make the next read fresh.
+
+import { SqlClient } from "@effect/sql"
+import { describe, expect, layer } from "@effect/vitest"
+import { Cache } from "@lectern/platform/Cache"
+import type { EventBus } from "@lectern/platform/EventBus"
+import { relayOnce } from "@lectern/platform/Outbox"
+import type { RateLimiter } from "@lectern/platform/RateLimiter"
+import { eventually } from "@lectern/testkit/EventBusSuite"
+import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
+import { Effect, type Layer } from "effect"
+import { Catalog } from "../src/Catalog.ts"
+import { courseIdKey, courseSlugKey } from "../src/CatalogCache.ts"
+import { CATALOG_SCHEMA } from "../src/Repo.ts"
+import { courseInput, makeCatalogTestLayer, makeClient, publishedCourse, uniqueWord, userWith } from "./fixtures.ts"
+
+const setup = Effect.gen(function* () {
+  const { client, as } = yield* makeClient
+  const admin = yield* userWith("admin")
+  const creator = yield* userWith("creator")
+  as(admin)
+  const category = yield* client.category.create({ name: uniqueWord("cat") })
+  as(undefined)
+  const word = uniqueWord("cached")
+  const course = yield* publishedCourse(
+    client,
+    as,
+    { creator, admin },
+    courseInput(category.id, { title: `The ${word} course` })
+  )
+  return { client, as, admin, creator, category, word, course }
+})
+
+/** Changes a course's title behind the catalog's back: no event, so only a read from the database can see it. */
+const retitleInDatabase = (id: string, title: string) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`UPDATE catalog.courses SET title = ${title} WHERE id = ${id}`
+  }).pipe(Effect.orDie)
+
+const cached = (key: string) =>
+  Effect.gen(function* () {
+    return (yield* (yield* Cache).get(key).pipe(Effect.orDie)) !== undefined
+  })
+
+/** Hands the catalog's outbox to the bus, like the relay's next poll would; the invalidation consumer then runs. */
+const relay = relayOnce(CATALOG_SCHEMA).pipe(Effect.orDie)
+
+/** Registers the suite under `name` over the given platform Cache and EventBus (default: memory). */
+export const cacheSuite = (
+  name: string,
+  options: { readonly cache?: Layer.Layer<Cache | RateLimiter>; readonly eventBus?: Layer.Layer<EventBus> } = {}
+) =>
+  describe(name, () => {
+    layer(makeCatalogTestLayer(layerFreshPostgres, { ...options, cacheTtl: "60 seconds" }), {
+      timeout: 120_000,
+      // The real clock: TTLs count in real time, and `eventually` polls in it.
+      excludeTestServices: true
+    })((it) => {
+      it.scoped("the second read of a published course and of a first search page comes from the cache", () =>
+        Effect.gen(function* () {
+          const { client, as, creator, word, course } = yield* setup
+
+          const first = yield* client.course.get({ id: course.id })
+          expect(first.canEdit).toBe(false)
+          expect(yield* cached(courseIdKey(course.id))).toBe(true)
+          expect(yield* cached(courseSlugKey(course.slug))).toBe(true)
+          const firstPage = yield* client.course.search({ q: word })
+          expect(firstPage.items.map((item) => item.title)).toEqual([`The ${word} course`])
+
+          yield* retitleInDatabase(course.id, `Renamed ${word} behind the cache`)
+          // Served from the cache: the database's new title is not seen, by id, by slug, or in the search page.
+          expect((yield* client.course.get({ id: course.id })).course.title).toBe(`The ${word} course`)
+          expect((yield* client.course.get({ slug: course.slug })).course.title).toBe(`The ${word} course`)
+          expect(yield* client.course.search({ q: word })).toEqual(firstPage)
+          // The same words written differently are the same query, hence the same cached page.
+          expect(yield* client.course.search({ q: `  ${word.toUpperCase()}!` })).toEqual(firstPage)
+
+          // Another query, or a page other than the first, reads the database.
+          const fresh = yield* client.course.search({ q: word, sort: "newest" })
+          expect(fresh.items.map((item) => item.title)).toEqual([`Renamed ${word} behind the cache`])
+
+          // The owner reads the database and sees the editable view; that view is never stored for anyone else.
+          as(creator)
+          const own = yield* client.course.get({ id: course.id })
+          expect(own.canEdit).toBe(true)
+          expect(own.course.title).toBe(`Renamed ${word} behind the cache`)
+          as(undefined)
+          const anonymous = yield* client.course.get({ id: course.id })
+          expect(anonymous.canEdit).toBe(false)
+          expect(anonymous.course.title).toBe(`The ${word} course`)
+        })
+      )
+
+      it.scoped("drafts are never cached", () =>
+        Effect.gen(function* () {
+          const { client, as, creator, category } = yield* setup
+          as(creator)
+          const draft = yield* client.course.create(courseInput(category.id, { title: uniqueWord("draft") }))
+          expect((yield* client.course.get({ id: draft.id })).canEdit).toBe(true)
+          expect((yield* client.course.get({ slug: draft.slug })).course.status).toBe("draft")
+          expect(yield* cached(courseIdKey(draft.id))).toBe(false)
+          expect(yield* cached(courseSlugKey(draft.slug))).toBe(false)
+        })
+      )
+
+      it.scoped("an update is visible on the next read once its event is relayed", () =>
+        Effect.gen(function* () {
+          const { client, as, creator, word, course } = yield* setup
+          const byId = client.course.get({ id: course.id })
+          const bySlug = client.course.get({ slug: course.slug })
+          const search = client.course.search({ q: word })
+          const titles = (page: { readonly items: ReadonlyArray<{ readonly title: string }> }) =>
+            page.items.map((item) => item.title)
+          expect((yield* byId).course.title).toBe(`The ${word} course`)
+          expect((yield* bySlug).course.title).toBe(`The ${word} course`)
+          expect(titles(yield* search)).toEqual([`The ${word} course`])
+
+          as(creator)
+          yield* client.course.update({ id: course.id, title: `The ${word} course, second edition` })
+          as(undefined)
+          // Until its event reaches the bus, readers get the cached page; the relay hands it over.
+          expect((yield* byId).course.title).toBe(`The ${word} course`)
+          expect(yield* relay).toBeGreaterThan(0)
+          yield* eventually(
+            "invalidated by course.updated",
+            Effect.map(byId, (detail) => detail.course.title === `The ${word} course, second edition`),
+            "10 seconds"
+          )
+          expect((yield* bySlug).course.title).toBe(`The ${word} course, second edition`)
+          expect(titles(yield* search)).toEqual([`The ${word} course, second edition`])
+
+          // lesson.changed: a new lesson shows in the curriculum and the card's count.
+          as(creator)
+          const sectionId = (yield* client.course.get({ id: course.id })).sections[0]?.id
+          if (sectionId === undefined) return yield* Effect.dieMessage("the published course has no section")
+          yield* client.lesson.create({
+            sectionId,
+            title: "A second lesson",
+            isPreview: true,
+            content: { kind: "embed", url: "https://youtu.be/dQw4w9WgXcQ" }
+          })
+          as(undefined)
+          expect((yield* byId).course.lessonCount).toBe(1)
+          yield* relay
+          yield* eventually(
+            "invalidated by lesson.changed",
+            Effect.map(byId, (detail) => detail.course.lessonCount === 2),
+            "10 seconds"
+          )
+          expect((yield* bySlug).sections[0]?.lessons.map((lesson) => lesson.title)).toEqual([
+            "Welcome",
+            "A second lesson"
+          ])
+          expect((yield* search).items[0]?.lessonCount).toBe(2)
+
+          // course.unpublished: the public page goes, and the search no longer finds it.
+          as(creator)
+          yield* client.course.unpublish({ id: course.id })
+          as(undefined)
+          yield* relay
+          yield* eventually(
+            "invalidated by course.unpublished",
+            Effect.map(Effect.flip(byId), (error) => error._tag === "CourseNotFound"),
+            "10 seconds"
+          )
+          expect((yield* Effect.flip(bySlug))._tag).toBe("CourseNotFound")
+          expect((yield* search).total).toBe(0)
+        })
+      )
+
+      it.scoped("counter changes invalidate the course directly: they emit no event", () =>
+        Effect.gen(function* () {
+          const { client, course } = yield* setup
+          const catalog = yield* Catalog
+          expect((yield* client.course.get({ id: course.id })).course.enrollmentCount).toBe(0)
+          expect((yield* client.course.get({ slug: course.slug })).course.enrollmentCount).toBe(0)
+          yield* catalog.applyCounterEvent({ eventId: crypto.randomUUID(), courseId: course.id, enrollmentDelta: 1 })
+          yield* catalog.applyCounterEvent({ eventId: crypto.randomUUID(), courseId: course.id, ratingAdded: 4 })
+          const detail = yield* client.course.get({ id: course.id })
+          expect(detail.course.enrollmentCount).toBe(1)
+          expect(detail.course.ratingAverage).toBe(4)
+          expect((yield* client.course.get({ slug: course.slug })).course.enrollmentCount).toBe(1)
+        })
+      )
+    })
+  })
