@@ -64,5 +64,8 @@ export const makeCatalogLive = <E>(cache: Layer.Layer<CatalogCache, E, Cache | C
  */
 export const CatalogLive = makeCatalogLive(layerCatalogCacheFromConfig)
 
-/** Moves catalog.outbox rows to the EventBus in the background; the process hosting the catalog runs one. */
-export const CatalogRelayLive = layerRelay({ schema: CATALOG_SCHEMA })
+/**
+ * Moves catalog.outbox rows to the EventBus in the background; the process hosting the catalog runs one. It starts
+ * once the schema is in place, so a first start does not poll a table that does not exist yet.
+ */
+export const CatalogRelayLive = layerRelay({ schema: CATALOG_SCHEMA }).pipe(Layer.provide(CatalogSchemaLive))
