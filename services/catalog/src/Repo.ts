@@ -15,6 +15,7 @@ import type {
   Slug,
   UserId
 } from "@lectern/domain"
+import { dieOnSqlError, transactionDieOnSqlError } from "@lectern/platform/Database"
 import { appendEvent, processOnce } from "@lectern/platform/Outbox"
 import { DateTime, Effect, Option } from "effect"
 
@@ -639,20 +640,10 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
         )
       )
 
-    const die =
-      <Args extends ReadonlyArray<unknown>, A, E, R>(f: (...args: Args) => Effect.Effect<A, E, R>) =>
-      (...args: Args) =>
-        Effect.orDie(f(...args))
+    const die = dieOnSqlError
 
     return {
-      /** A transaction whose commit or rollback failure is a defect, like every other SqlError here. */
-      withTransaction: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-        sql.withTransaction(effect).pipe(
-          Effect.catchIf(
-            (error): error is SqlError => error instanceof SqlError,
-            (error) => Effect.die(error)
-          )
-        ),
+      withTransaction: transactionDieOnSqlError(sql),
       emit,
       once,
       lockCategoryTree: Effect.orDie(lockCategoryTree),
