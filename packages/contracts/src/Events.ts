@@ -1,5 +1,5 @@
 // Domain events: the envelope every event travels in, and each event's payload Schema, keyed by its type.
-import { CourseId, UserId } from "@lectern/domain"
+import { CourseId, MediaId, UserId } from "@lectern/domain"
 import { Schema } from "effect"
 
 /** What the outbox stores and the bus carries: payload is the encoded form of the event's payload Schema. */
@@ -34,13 +34,53 @@ export const LessonChanged = Schema.Struct({
   change: Schema.Literal("created", "updated", "deleted")
 })
 
+// ---------------------------------------------------------------- learning, community, media (consumed by catalog)
+
+const Rating = Schema.Int.pipe(Schema.between(1, 5))
+
+export const EnrollmentCreated = Schema.Struct({ enrollmentId: Schema.UUID, courseId: CourseId, userId: UserId })
+export const EnrollmentCancelled = Schema.Struct({ enrollmentId: Schema.UUID, courseId: CourseId, userId: UserId })
+export const ReviewCreated = Schema.Struct({
+  reviewId: Schema.UUID,
+  courseId: CourseId,
+  userId: UserId,
+  rating: Rating
+})
+export const ReviewUpdated = Schema.Struct({
+  reviewId: Schema.UUID,
+  courseId: CourseId,
+  userId: UserId,
+  rating: Rating,
+  previousRating: Rating
+})
+export const ReviewDeleted = Schema.Struct({
+  reviewId: Schema.UUID,
+  courseId: CourseId,
+  userId: UserId,
+  rating: Rating
+})
+export const MediaReady = Schema.Struct({
+  mediaId: MediaId,
+  durationSeconds: Schema.Number.pipe(Schema.nonNegative()),
+  /** Rendition heights, e.g. [360, 720]. */
+  renditions: Schema.Array(Schema.Int)
+})
+export const MediaFailed = Schema.Struct({ mediaId: MediaId, reason: Schema.String })
+
 /** Every event type Lectern emits, with its payload Schema (version 1 unless the entry says otherwise). */
 export const EventPayloads = {
   "course.published": CoursePublished,
   "course.unpublished": CourseUnpublished,
   "course.updated": CourseUpdated,
   "course.deleted": CourseDeleted,
-  "lesson.changed": LessonChanged
+  "lesson.changed": LessonChanged,
+  "enrollment.created": EnrollmentCreated,
+  "enrollment.cancelled": EnrollmentCancelled,
+  "review.created": ReviewCreated,
+  "review.updated": ReviewUpdated,
+  "review.deleted": ReviewDeleted,
+  "media.ready": MediaReady,
+  "media.failed": MediaFailed
 } as const
 
 export type EventType = keyof typeof EventPayloads

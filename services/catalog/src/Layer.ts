@@ -5,6 +5,7 @@ import { loadMigrations, migrate } from "@lectern/platform/Migrator"
 import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
 import { Catalog } from "./Catalog.ts"
+import { CatalogConsumersLive } from "./CatalogConsumers.ts"
 import {
   type CatalogCache,
   CatalogCacheInvalidationLive,
@@ -33,11 +34,13 @@ export const CatalogSchemaLive = Layer.effectDiscard(migrate(CatalogMigrations))
 const CatalogRepoLive = CatalogRepo.Default.pipe(Layer.provide(CatalogSchemaLive))
 
 /**
- * The catalog domain service and the invalidation of its cache, over a given CatalogCache (tests pick the TTL).
+ * The catalog domain service, the invalidation of its cache, and its consumers of other services' events
+ * (enrollments, reviews, media), over a given CatalogCache (tests pick the TTL).
  * Needs the platform's SqlClient and Cache, and the EventBus the invalidation listens to.
  */
 export const makeCatalogServiceLive = <E>(cache: Layer.Layer<CatalogCache, E, Cache | CatalogRepo>) =>
-  Layer.merge(Catalog.Default, CatalogCacheInvalidationLive).pipe(
+  CatalogConsumersLive.pipe(
+    Layer.provideMerge(Layer.merge(Catalog.Default, CatalogCacheInvalidationLive)),
     Layer.provide(cache),
     Layer.provideMerge(CatalogRepoLive)
   )
