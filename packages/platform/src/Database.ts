@@ -13,7 +13,23 @@ import pg from "pg"
 import { prepareStatements } from "./PreparedStatements.ts"
 
 /** Column and result names: camelCase in TypeScript, snake_case in SQL. */
-const naming = { transformQueryNames: Str.camelToSnake, transformResultNames: Str.snakeToCamel } as const
+/** Column names are few and repeat on every row: convert each once (a bounded memo), not per row and key. */
+const memoized = (convert: (name: string) => string) => {
+  const known = new Map<string, string>()
+  return (name: string) => {
+    let converted = known.get(name)
+    if (converted === undefined) {
+      converted = convert(name)
+      if (known.size < 10_000) known.set(name, converted)
+    }
+    return converted
+  }
+}
+
+const naming = {
+  transformQueryNames: memoized(Str.camelToSnake),
+  transformResultNames: memoized(Str.snakeToCamel)
+} as const
 
 /**
  * Real Postgres. `maxConnections` bounds the pool of this process. Parameterised statements are prepared once per
