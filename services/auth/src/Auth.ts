@@ -18,7 +18,7 @@ import { RateLimiter } from "@lectern/platform/RateLimiter"
 import { Config, DateTime, Duration, Effect, Option, Schema } from "effect"
 import { hashEmailCode, newEmailCode, newRefreshToken, sameHash, sha256 } from "./Codes.ts"
 import { hashPassword, makeDecoyHash, passwordWeakness, verifyPassword } from "./Passwords.ts"
-import { AuthRepo, type CodePurpose, toApplication, toUser, type UserRow } from "./Repo.ts"
+import { AuthRepo, type CodePurpose, type LoginAttempt, toApplication, toUser, type UserRow } from "./Repo.ts"
 
 /** Limits and lifetimes; every one has a default and an environment variable. */
 export const AuthSettings = Config.all({
@@ -151,15 +151,23 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
           )
         )
 
-    const openSession = (user: UserRow, familyId: string = crypto.randomUUID(), familyExpiresAt?: Date) =>
+    const openSession = (
+      user: UserRow,
+      familyId: string = crypto.randomUUID(),
+      familyExpiresAt?: Date,
+      loginAttempt?: LoginAttempt
+    ) =>
       Effect.gen(function* () {
         const refreshToken = newRefreshToken()
-        yield* repo.insertRefreshToken({
-          tokenHash: sha256(refreshToken),
-          familyId,
-          userId: user.id,
-          familyExpiresAt: familyExpiresAt ?? new Date(Date.now() + Duration.toMillis(settings.refreshTtl))
-        })
+        yield* repo.insertRefreshToken(
+          {
+            tokenHash: sha256(refreshToken),
+            familyId,
+            userId: user.id,
+            familyExpiresAt: familyExpiresAt ?? new Date(Date.now() + Duration.toMillis(settings.refreshTtl))
+          },
+          loginAttempt
+        )
         const access = yield* issuer.issue({ id: user.id, role: user.role, sessionId: familyId })
         return new Contract.Session(
           {
@@ -256,22 +264,29 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
         input.password
       )
       const user = Option.getOrUndefined(found)
-      yield* repo.recordLoginAttempt({
+      const attempt: LoginAttempt = {
         userId: user?.id ?? null,
         email: input.email,
         ip: call.ip ?? null,
         success: passwordOk && user !== undefined
-      })
+      }
       if (user === undefined || !passwordOk) {
+        yield* repo.recordLoginAttempt(attempt)
         yield* limiter
           .consume(failuresKey, Number.MAX_SAFE_INTEGER, "1 hour")
           .pipe(Effect.catchTag("CacheUnavailable", unavailable))
         return yield* Effect.fail(new Contract.InvalidCredentials())
       }
       const disabled = disabledReason(user)
-      if (disabled !== undefined) return yield* Effect.fail(new Contract.AccountDisabled({ reason: disabled }))
-      if (user.emailVerifiedAt === null) return yield* Effect.fail(new Contract.EmailNotVerified())
-      return yield* openSession(user)
+      if (disabled !== undefined || user.emailVerifiedAt === null) {
+        // The password was right, but no session opens: not a successful login.
+        yield* repo.recordLoginAttempt({ ...attempt, success: false })
+        return yield* Effect.fail(
+          disabled !== undefined ? new Contract.AccountDisabled({ reason: disabled }) : new Contract.EmailNotVerified()
+        )
+      }
+      // The attempt is recorded by the statement that opens the session: one round trip per login.
+      return yield* openSession(user, undefined, undefined, attempt)
     })
 
     /** Rotation: each refresh token works once; presenting a used one revokes its whole family. */

@@ -87,6 +87,13 @@ export interface RefreshRow {
   readonly revokedAt: Date | null
 }
 
+export interface LoginAttempt {
+  readonly userId: UserId | null
+  readonly email: string
+  readonly ip: string | null
+  readonly success: boolean
+}
+
 export interface UserListFilter {
   readonly q?: string | undefined
   readonly role?: Role | undefined
@@ -201,12 +208,20 @@ export class AuthRepo extends Effect.Service<AuthRepo>()("@lectern/auth/AuthRepo
 
     // ------------------------------------------------------------ refresh tokens
 
-    const insertRefreshToken = (token: {
-      readonly tokenHash: string
-      readonly familyId: string
-      readonly userId: UserId
-      readonly familyExpiresAt: Date
-    }) => sql`INSERT INTO auth.refresh_tokens ${sql.insert(token)}`
+    /** With `attempt`, the successful login that opened the session is recorded in the same statement. */
+    const insertRefreshToken = (
+      token: {
+        readonly tokenHash: string
+        readonly familyId: string
+        readonly userId: UserId
+        readonly familyExpiresAt: Date
+      },
+      attempt?: LoginAttempt
+    ) =>
+      attempt === undefined
+        ? sql`INSERT INTO auth.refresh_tokens ${sql.insert(token)}`
+        : sql`WITH attempt AS (INSERT INTO auth.login_attempts ${sql.insert({ ...attempt })})
+            INSERT INTO auth.refresh_tokens ${sql.insert(token)}`
 
     const refreshTokenForUpdate = (tokenHash: string) =>
       sql<RefreshRow>`SELECT token_hash, family_id, user_id, family_expires_at, used_at, revoked_at
@@ -223,12 +238,8 @@ export class AuthRepo extends Effect.Service<AuthRepo>()("@lectern/auth/AuthRepo
 
     // ------------------------------------------------------------ login attempts
 
-    const recordLoginAttempt = (attempt: {
-      readonly userId: UserId | null
-      readonly email: string
-      readonly ip: string | null
-      readonly success: boolean
-    }) => sql`INSERT INTO auth.login_attempts ${sql.insert(attempt)}`
+    const recordLoginAttempt = (attempt: LoginAttempt) =>
+      sql`INSERT INTO auth.login_attempts ${sql.insert({ ...attempt })}`
 
     const recentFailures = (userId: UserId, since: Date) =>
       sql<{ count: number }>`SELECT count(*)::int AS count FROM auth.login_attempts

@@ -1,5 +1,6 @@
 // The auth service end to end through its typed client, on the machine's real Postgres (fresh database).
 
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Auth as Contract } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
@@ -39,6 +40,11 @@ describe("auth service", () => {
         expect(me.role).toBe("learner")
         const login = yield* client.session.login({ email: address, password: STRONG_PASSWORD })
         expect(login.user.id).toBe(userId)
+        // Every attempt is recorded: the refused one before verification, and the one that opened a session.
+        const sql = yield* SqlClient.SqlClient
+        const attempts = yield* sql<{ success: boolean }>`
+          SELECT success FROM auth.login_attempts WHERE user_id = ${userId} ORDER BY id`
+        expect(attempts.map((row) => row.success)).toEqual([false, true])
       })
     )
 
