@@ -5,12 +5,12 @@ import { loadMigrations, migrate } from "@lectern/platform/Migrator"
 import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
 import { Catalog } from "./Catalog.ts"
-import { CatalogConsumersLive } from "./CatalogConsumers.ts"
 import {
   type CatalogCache,
   CatalogCacheInvalidationLive,
   layerFromConfig as layerCatalogCacheFromConfig
 } from "./CatalogCache.ts"
+import { CatalogConsumersLive } from "./CatalogConsumers.ts"
 import { CatalogHandlers } from "./Handlers.ts"
 import { CATALOG_SCHEMA, CatalogRepo } from "./Repo.ts"
 

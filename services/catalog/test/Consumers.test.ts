@@ -1,5 +1,5 @@
 // The catalog's consumers of other services' events, driven through the real (in-memory) event bus.
-import { describe, expect, it } from "@effect/vitest"
+import { describe, it } from "@effect/vitest"
 import { Events } from "@lectern/contracts"
 import { EventBus } from "@lectern/platform/EventBus"
 import { eventually } from "@lectern/testkit/SuiteSupport"
