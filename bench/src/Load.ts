@@ -58,3 +58,23 @@ export const load = async (options: LoadOptions): Promise<Run> => {
       cpuBefore === undefined || cpuAfter === undefined ? null : ((cpuAfter - cpuBefore) * 1000) / requests
   }
 }
+
+/** One POST, read to the end. */
+export const post = async (url: string, contentType: string, body: string) => {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body })
+  return { status: response.status, text: await response.text() }
+}
+
+/** Posts the captured request to every server and throws WrongAnswer unless each answers exactly `expected`. */
+export const expectSameAnswers = async (
+  servers: Iterable<readonly [string, string]>,
+  request: { readonly contentType: string; readonly body: string },
+  expected: string
+) => {
+  for (const [server, url] of servers) {
+    const answer = await post(url, request.contentType, request.body)
+    if (answer.status !== 200 || answer.text !== expected) {
+      throw new WrongAnswer(`${server} answered ${answer.status} ${answer.text}\nthe gateway: ${expected}`)
+    }
+  }
+}

@@ -1,4 +1,5 @@
 // Side by side: every server gets a warm-up, then the rounds alternate between them, each run bounded in time.
+import { load } from "./Load.ts"
 import type { Run } from "./Report.ts"
 
 /** Round r starts with a different server each time, so none always runs first (or right after a warm-up). */
@@ -36,3 +37,32 @@ export const alternate = async <K extends string>(options: RoundsOptions<K>): Pr
   }
   return runs
 }
+
+/** Alternating rounds in which every server gets the same captured request, each answer checked. */
+export const alternateLoad = <K extends string>(options: {
+  readonly servers: ReadonlyArray<K>
+  readonly urls: ReadonlyMap<K, string>
+  readonly pids: ReadonlyMap<K, number | undefined>
+  readonly request: { readonly contentType: string; readonly body: string }
+  readonly expected: string
+  readonly connections: number
+  readonly settings: { readonly rounds: number; readonly durationSeconds: number; readonly warmupSeconds: number }
+  readonly log: (line: string) => void
+}) =>
+  alternate<K>({
+    servers: options.servers,
+    rounds: options.settings.rounds,
+    durationSeconds: options.settings.durationSeconds,
+    warmupSeconds: options.settings.warmupSeconds,
+    log: options.log,
+    run: (server, seconds) =>
+      load({
+        url: options.urls.get(server) ?? "",
+        body: options.request.body,
+        headers: { "content-type": options.request.contentType },
+        connections: options.connections,
+        seconds,
+        expect: { body: options.expected },
+        serverPid: options.pids.get(server)
+      })
+  })

@@ -3,10 +3,10 @@ import { CategoryId } from "@lectern/domain"
 import pg from "pg"
 import { createBenchDatabase } from "./BenchDatabase.ts"
 import { type BenchGateway, startGateway } from "./Gateway.ts"
-import { load, WrongAnswer } from "./Load.ts"
+import { expectSameAnswers, post, WrongAnswer } from "./Load.ts"
 import type { Child } from "./Processes.ts"
 import { type Comparison, compare, measured } from "./Report.ts"
-import { alternate } from "./Rounds.ts"
+import { alternateLoad } from "./Rounds.ts"
 import { seedSearchCatalog } from "./SearchSeed.ts"
 import { type CapturedStatement, captureSearchStatements } from "./SearchSql.ts"
 import type { BenchSettings } from "./Settings.ts"
@@ -22,11 +22,6 @@ type Server = typeof GATEWAY | typeof CACHED | typeof RAW | typeof EXPRESS
 /** The words searched for, inside the "Programming" tree (its sub-categories included). */
 const QUERY = "python"
 const ROOT_CATEGORY = "Programming"
-
-const post = async (url: string, contentType: string, body: string) => {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body })
-  return { status: response.status, text: await response.text() }
-}
 
 const oneLine = (text: string) => text.replace(/\s+/g, " ").trim()
 
@@ -139,29 +134,17 @@ export const runSearch = async (context: {
     }
     const total = /"total":(\d+)/.exec(expected.text)?.[1]
     log(`  answer: ${expected.text.length} bytes, 20 of ${total ?? "?"} matching courses`)
-    for (const [server, url] of [...urls, [CACHED, catalogUrl(cached)] as const]) {
-      const answer = await post(url, request.contentType, request.body)
-      if (answer.status !== 200 || answer.text !== expected.text) {
-        throw new WrongAnswer(`${server} answered ${answer.status} ${answer.text}\nthe gateway: ${expected.text}`)
-      }
-    }
+    await expectSameAnswers([...urls, [CACHED, catalogUrl(cached)] as const], request, expected.text)
 
-    const runs = await alternate<Server>({
+    const runs = await alternateLoad<Server>({
       servers: [...urls.keys()],
-      rounds: settings.rounds,
-      durationSeconds: settings.durationSeconds,
-      warmupSeconds: settings.warmupSeconds,
-      log,
-      run: (server, seconds) =>
-        load({
-          url: urls.get(server) ?? "",
-          body: request.body,
-          headers: { "content-type": request.contentType },
-          connections: settings.searchConnections,
-          seconds,
-          expect: { body: expected.text },
-          serverPid: pids.get(server)
-        })
+      urls,
+      pids,
+      request,
+      expected: expected.text,
+      connections: settings.searchConnections,
+      settings,
+      log
     })
     const of = (server: Server) => measured(server, runs.get(server) ?? [])
     const connections = settings.searchConnections

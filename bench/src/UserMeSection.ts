@@ -1,9 +1,9 @@
 // Bench 2: `user.me` through the gateway ÷ the same work on bare node:http and on Express 5, same token, same row.
 import { type BenchGateway, profileArgs } from "./Gateway.ts"
-import { load, WrongAnswer } from "./Load.ts"
+import { expectSameAnswers, post, WrongAnswer } from "./Load.ts"
 import { type Child, firstMessage, startChild } from "./Processes.ts"
 import { type Comparison, compare, measured } from "./Report.ts"
-import { alternate } from "./Rounds.ts"
+import { alternateLoad } from "./Rounds.ts"
 import type { BenchSettings } from "./Settings.ts"
 import { captureRequest } from "./StockClient.ts"
 
@@ -30,11 +30,6 @@ export const startServerScript = async (
   const url: unknown = typeof message === "object" && message !== null ? Reflect.get(message, "url") : undefined
   if (typeof url !== "string") throw new Error(`${name} reported no url: ${JSON.stringify(message)}`)
   return { child, url }
-}
-
-const post = async (url: string, contentType: string, body: string) => {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": contentType }, body })
-  return { status: response.status, text: await response.text() }
 }
 
 export const runUserMe = async (context: {
@@ -77,29 +72,17 @@ export const runUserMe = async (context: {
     if (expected.status !== 200 || !expected.text.includes('"exit":{"_tag":"Success"')) {
       throw new WrongAnswer(`the gateway answered user.me with ${expected.status} ${expected.text}`)
     }
-    for (const [server, url] of urls) {
-      const answer = await post(url, request.contentType, request.body)
-      if (answer.status !== 200 || answer.text !== expected.text) {
-        throw new WrongAnswer(`${server} answered ${answer.status} ${answer.text}\nthe gateway: ${expected.text}`)
-      }
-    }
+    await expectSameAnswers(urls, request, expected.text)
 
-    const runs = await alternate<Server>({
-      servers,
-      rounds: settings.rounds,
-      durationSeconds: settings.durationSeconds,
-      warmupSeconds: settings.warmupSeconds,
-      log,
-      run: (server, seconds) =>
-        load({
-          url: urls.get(server) ?? "",
-          body: request.body,
-          headers: { "content-type": request.contentType },
-          connections: settings.connections,
-          seconds,
-          expect: { body: expected.text },
-          serverPid: pids.get(server)
-        })
+    const runs = await alternateLoad<Server>({
+      servers: servers,
+      urls,
+      pids,
+      request,
+      expected: expected.text,
+      connections: settings.connections,
+      settings,
+      log
     })
     const of = (server: Server) => measured(server, runs.get(server) ?? [])
     const against = (candidate: Server, label: string) => [
