@@ -1,4 +1,5 @@
-// Bench 1: `session.login` through the gateway ÷ bare argon2id verifies of the same hash at the same concurrency.
+// Bench 1: `session.login` through the gateway ÷ bare argon2id verifies of the same hash at the same concurrency,
+// and ÷ a bare node:http login doing the same work, which shows what this machine allows beside the hash.
 
 import { Schema } from "effect"
 import pg from "pg"
@@ -9,10 +10,12 @@ import { type Comparison, compare, measured, type Run, Run as RunSchema } from "
 import { alternate } from "./Rounds.ts"
 import type { BenchSettings } from "./Settings.ts"
 import { captureRequest, type SignedUp } from "./StockClient.ts"
+import { startServerScript } from "./UserMeSection.ts"
 
 const GATEWAY = "gateway session.login"
 const ARGON2 = "argon2id verify"
-type Server = typeof GATEWAY | typeof ARGON2
+const RAW = "node:http login"
+type Server = typeof GATEWAY | typeof ARGON2 | typeof RAW
 
 const isSuccess = (body: string) => body.includes('"exit":{"_tag":"Success"')
 
@@ -73,6 +76,12 @@ export const runLogin = async (context: {
   const text = await once.text()
   if (once.status !== 200 || !isSuccess(text)) throw new WrongAnswer(`a login answered ${once.status} ${text}`)
 
+  const raw = await startServerScript(
+    RAW,
+    "login-raw.ts",
+    { BENCH_DATABASE_URL: context.databaseUrl },
+    settings.profileDir
+  )
   const argon2 = startChild({
     name: ARGON2,
     script: new URL("./servers/argon2-verify.ts", import.meta.url).pathname,
@@ -81,7 +90,7 @@ export const runLogin = async (context: {
   try {
     await firstMessage(argon2, 30_000)
     const runs = await alternate<Server>({
-      servers: [GATEWAY, ARGON2],
+      servers: [GATEWAY, RAW, ARGON2],
       rounds: settings.rounds,
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
@@ -90,13 +99,13 @@ export const runLogin = async (context: {
         server === ARGON2
           ? verifyRun(argon2, { hash, password: user.password, concurrency: settings.loginConnections, seconds })
           : load({
-              url: gateway.rpcUrl,
+              url: server === RAW ? raw.url : gateway.rpcUrl,
               body: request.body,
               headers: { "content-type": request.contentType },
               connections: settings.loginConnections,
               seconds,
               expect: { verify: isSuccess },
-              serverPid: gateway.child.process.pid
+              serverPid: (server === RAW ? raw.child : gateway.child).process.pid
             })
     })
     return [
@@ -109,9 +118,29 @@ export const runLogin = async (context: {
         candidate: measured(GATEWAY, runs.get(GATEWAY) ?? []),
         baseline: measured(ARGON2, runs.get(ARGON2) ?? []),
         target: 0.9
+      }),
+      compare({
+        bench: "session.login ÷ node:http login",
+        description:
+          "session.login RPC over HTTP ÷ bare node:http + pg + @node-rs/argon2 + jose doing the same login " +
+          "(same statements, one verify, an EdDSA token) with no framework, limits or Schema",
+        connections: settings.loginConnections,
+        candidate: measured(GATEWAY, runs.get(GATEWAY) ?? []),
+        baseline: measured(RAW, runs.get(RAW) ?? []),
+        target: null
+      }),
+      compare({
+        bench: "node:http login ÷ argon2",
+        description:
+          "the bare node:http login ÷ bare argon2id verifies: the ceiling this machine puts on any server's login " +
+          "rate against the hash alone (Postgres, HTTP and the load generator share the same cores)",
+        connections: settings.loginConnections,
+        candidate: measured(RAW, runs.get(RAW) ?? []),
+        baseline: measured(ARGON2, runs.get(ARGON2) ?? []),
+        target: null
       })
     ]
   } finally {
-    await argon2.stop()
+    await Promise.all([argon2.stop(), raw.child.stop()])
   }
 }

@@ -6,7 +6,7 @@ import pg from "pg"
 export const USER_BY_ID = `SELECT id, email, password_hash, name, bio, avatar_url, country, website, role,
   email_verified_at, banned_at, banned_reason, deactivated_at, created_at FROM auth.users WHERE id = $1`
 
-interface UserRow {
+export interface UserRow {
   readonly id: string
   readonly email: string
   readonly name: string
@@ -22,7 +22,7 @@ interface UserRow {
 }
 
 /** The `User` Schema's encoded form, fields in its order, so the bytes equal the gateway's. */
-const userJson = (row: UserRow) => ({
+export const userJson = (row: UserRow) => ({
   id: row.id,
   email: row.email,
   name: row.name,
