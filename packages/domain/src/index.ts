@@ -1,6 +1,7 @@
 // @lectern/domain: the Schemas every package and service shares.
 export * from "./CourseFacets.ts"
 export * from "./Email.ts"
+export * from "./EmbedUrl.ts"
 export * from "./Errors.ts"
 export * from "./Ids.ts"
 export * from "./Money.ts"

@@ -6,12 +6,14 @@ import {
   Cursor,
   type Discount,
   discountProblem,
+  embedUrl,
   Forbidden,
   hasRole,
   InvalidCursor,
   InvalidInput,
   LessonId,
   type MediaId,
+  parseEmbedUrl,
   type Role,
   SectionId,
   Slug,
@@ -19,7 +21,6 @@ import {
 } from "@lectern/domain"
 import { DateTime, Effect, Encoding, Option, Schema } from "effect"
 import { CatalogCache, searchKey } from "./CatalogCache.ts"
-import { embedUrl, parseEmbedUrl } from "./EmbedUrl.ts"
 import {
   CatalogRepo,
   type CourseFields,

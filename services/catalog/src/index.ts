@@ -1,7 +1,6 @@
 // @lectern/catalog: the catalog service as layers, for the gateway and for running alone.
 export { Catalog, type CounterEvent, type CounterOutcome } from "./Catalog.ts"
 export { CatalogCache, CatalogCacheInvalidationLive, CatalogCacheTtl } from "./CatalogCache.ts"
-export { embedUrl, parseEmbedUrl } from "./EmbedUrl.ts"
 export { CatalogHandlers } from "./Handlers.ts"
 export {
   CatalogDomainLive,

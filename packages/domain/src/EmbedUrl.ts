@@ -1,8 +1,8 @@
 // Finds the provider and video id in any URL form YouTube, Dailymotion or Vimeo use, and builds their player URLs.
-import type { Catalog } from "@lectern/contracts"
+export type EmbedProvider = "youtube" | "dailymotion" | "vimeo"
 
 export interface Embed {
-  readonly provider: Catalog.EmbedProvider
+  readonly provider: EmbedProvider
   readonly videoId: string
 }
 
@@ -116,5 +116,20 @@ export const embedUrl = (embed: Embed): string => {
       return `https://www.dailymotion.com/embed/video/${embed.videoId}`
     case "vimeo":
       return `https://player.vimeo.com/video/${embed.videoId}`
+  }
+}
+
+/**
+ * A still for the embed, from the provider's public image host; Vimeo has none without a call to its oEmbed API
+ * (undefined), which resolving a URL deliberately does not make.
+ */
+export const embedThumbnailUrl = (embed: Embed): string | undefined => {
+  switch (embed.provider) {
+    case "youtube":
+      return `https://i.ytimg.com/vi/${embed.videoId}/hqdefault.jpg`
+    case "dailymotion":
+      return `https://www.dailymotion.com/thumbnail/video/${embed.videoId}`
+    case "vimeo":
+      return undefined
   }
 }
