@@ -6,6 +6,12 @@ import { Cause, Config, Effect, Exit, Runtime } from "effect"
 import { CLIENT_IP_HEADER } from "./ClientIp.ts"
 import type { RpcHttpHandler } from "./RpcHttp.ts"
 
+/** A plain node:http handler for every path under `prefix` (any method). */
+export interface HttpRoute {
+  readonly prefix: string
+  readonly handle: RequestListener
+}
+
 /** One dependency `/ready` asks about. */
 export interface ReadinessCheck {
   readonly name: string
@@ -15,6 +21,8 @@ export interface ReadinessCheck {
 export interface EdgeOptions {
   /** `/rpc/<domain>` → the handler for that domain's group. */
   readonly rpc: Readonly<Record<string, RpcHttpHandler>>
+  /** Plain HTTP endpoints by path prefix (`/media/uploads`, `/media/hls/`): tus uploads, HLS playback. */
+  readonly http?: ReadonlyArray<HttpRoute> | undefined
   readonly readiness: ReadonlyArray<ReadinessCheck>
   /** The body of `/.well-known/jwks.json`, when this process publishes keys. */
   readonly jwks?: Effect.Effect<unknown> | undefined
@@ -54,6 +62,11 @@ const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
 ]
 
 const READINESS_TIMEOUT = "2 seconds"
+
+/** The tus protocol's request and response headers, for CORS. */
+const TUS_HEADERS =
+  "tus-resumable, upload-length, upload-offset, upload-metadata, upload-defer-length, upload-concat, tus-version, " +
+  "tus-max-size, tus-extension"
 
 const sendJson = (res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>) => {
   const text = JSON.stringify(body)
@@ -172,8 +185,9 @@ export const makeEdge = (options: EdgeOptions) =>
       try {
         if (req.method === "OPTIONS") {
           res.writeHead(204, {
-            "access-control-allow-methods": "GET, POST, OPTIONS",
-            "access-control-allow-headers": "authorization, content-type, traceparent, b3",
+            "access-control-allow-methods": "GET, HEAD, POST, PATCH, DELETE, OPTIONS",
+            "access-control-allow-headers": `authorization, content-type, traceparent, b3, range, ${TUS_HEADERS}`,
+            "access-control-expose-headers": `etag, content-range, location, ${TUS_HEADERS}`,
             "access-control-max-age": "600"
           })
           return res.end()
@@ -182,6 +196,9 @@ export const makeEdge = (options: EdgeOptions) =>
           const handler = options.rpc[path.slice(5)]
           if (handler === undefined) return sendJson(res, 404, { error: `no service at ${path}`, traceId })
           return handler.handle(req, res)
+        }
+        for (const route of options.http ?? []) {
+          if (path.startsWith(route.prefix)) return route.handle(req, res)
         }
         if (req.method !== "GET" && req.method !== "HEAD")
           return sendJson(res, 405, { error: "method not allowed", traceId })

@@ -21,12 +21,14 @@ export interface Listening {
 }
 
 /** Starts the server for the lifetime of the scope; resolves once it listens. Port 0 picks a free port. */
-export const serve = (options: Pick<EdgeOptions, "rpc" | "readiness" | "jwks">) =>
+export const serve = (options: Pick<EdgeOptions, "rpc" | "readiness" | "jwks" | "http">) =>
   Effect.gen(function* () {
     const settings = yield* ServeSettings
     const edgeSettings = yield* EdgeSettings
     const listener = yield* makeEdge({ ...options, ...edgeSettings })
-    const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 60_000 }, listener)
+    // No whole-request deadline (a video upload may take hours); a socket idle for two minutes is closed instead.
+    const server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, listener)
+    server.timeout = 120_000
     // Connections stay open between requests (clients and load balancers reuse them); close them on shutdown.
     server.keepAliveTimeout = 65_000
     server.headersTimeout = 66_000

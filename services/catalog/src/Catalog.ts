@@ -1030,7 +1030,9 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       search,
       related,
       applyCounterEvent,
-      applyMediaEvent
+      applyMediaEvent,
+      /** For media playback: may anyone watch `mediaId` because a published course previews it? */
+      mediaInPublishedPreview: repo.mediaInPublishedPreview
     }
   })
 }) {}

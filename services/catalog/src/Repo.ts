@@ -526,6 +526,15 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
           duration_seconds = coalesce(${durationSeconds ?? null}::int, duration_seconds), updated_at = now()
         WHERE media_id = ${mediaId} AND kind = 'video' RETURNING id, course_id`
 
+    /** Whether a published course shows `mediaId` in a preview lesson (anyone may watch it there). */
+    const mediaInPublishedPreview = (mediaId: MediaId) =>
+      sql<{ previewable: boolean }>`SELECT EXISTS (
+          SELECT 1 FROM catalog.lessons l JOIN catalog.courses c ON c.id = l.course_id
+          WHERE l.media_id = ${mediaId} AND l.kind = 'video' AND l.is_preview
+            AND c.status = 'published' AND c.deleted_at IS NULL) AS previewable`.pipe(
+        Effect.map((rows) => rows[0]?.previewable === true)
+      )
+
     // ------------------------------------------------------------ discovery
 
     /** Every term must match; the last one as a prefix. Terms are letters and digits only (see the domain). */
@@ -684,6 +693,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       deleteLesson: die(deleteLesson),
       reorder: die(reorder),
       setMediaReady: die(setMediaReady),
+      mediaInPublishedPreview: die(mediaInPublishedPreview),
       search: die(search),
       searchWithTotal: die(searchWithTotal),
       searchTotal: die(searchTotal),
