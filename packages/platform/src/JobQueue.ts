@@ -5,7 +5,7 @@
 // 10 s, with jitter) and be claimed again; after the last attempt it is dead with the last error, until someone
 // retries it by hand. A worker that dies (even by SIGKILL) simply stops heartbeating: its lease expires and another
 // worker claims the job, and the dead worker's lease token no longer completes or fails anything.
-import { Context, Data, type Duration, type Effect, type Option } from "effect"
+import { Context, Data, Duration, Effect, type Option } from "effect"
 
 export type JobState = "waiting" | "active" | "completed" | "dead"
 
@@ -108,3 +108,67 @@ const FIRST_BACKOFF_MS = 10_000
  */
 export const backoffMillis = (failedAttempt: number, random: () => number = Math.random): number =>
   Math.round(FIRST_BACKOFF_MS * 2 ** Math.max(0, failedAttempt - 1) * (0.8 + 0.4 * random()))
+
+// ---------------------------------------------------------------- shared by the implementations
+
+/** Queue names: letters, digits, `.`, `_`, `-` (no `:`, so a Redis key built from one is unambiguous), at most 100. */
+const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
+const MAX_IDEMPOTENCY_KEY_LENGTH = 500
+const MAX_MAX_ATTEMPTS = 100
+
+/** A call with a bad queue name is a bug in the caller: a defect with a clear message. */
+export const checkQueue = (queue: string): Effect.Effect<string> =>
+  QUEUE_NAME.test(queue)
+    ? Effect.succeed(queue)
+    : Effect.dieMessage(`JobQueue: invalid queue name ${JSON.stringify(queue)} (letters, digits, . _ -; 1 to 100)`)
+
+/** A lease in milliseconds; it must be positive and finite. */
+export const checkLease = (lease: Duration.DurationInput): Effect.Effect<number> => {
+  const millis = Duration.toMillis(Duration.decode(lease))
+  return millis > 0 && Number.isFinite(millis)
+    ? Effect.succeed(Math.ceil(millis))
+    : Effect.dieMessage(`JobQueue: a lease must be positive and finite, got ${Duration.format(Duration.decode(lease))}`)
+}
+
+export interface CheckedEnqueue {
+  readonly queue: string
+  readonly payloadJson: string
+  readonly idempotencyKey: string | undefined
+  readonly maxAttempts: number
+  readonly delayMillis: number
+}
+
+/**
+ * Validates an enqueue the same way in every implementation (bad input is a defect with a clear message) and encodes
+ * the payload as JSON: what a job carries is what `JSON.stringify` keeps.
+ */
+export const checkEnqueue = (
+  queue: string,
+  payload: unknown,
+  options: EnqueueOptions = {}
+): Effect.Effect<CheckedEnqueue> =>
+  Effect.gen(function* () {
+    yield* checkQueue(queue)
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_MAX_ATTEMPTS) {
+      return yield* Effect.dieMessage(
+        `JobQueue.enqueue: maxAttempts must be an integer from 1 to 100, got ${maxAttempts}`
+      )
+    }
+    const key = options.idempotencyKey
+    if (key !== undefined && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      return yield* Effect.dieMessage("JobQueue.enqueue: an idempotency key has 1 to 500 characters")
+    }
+    const delayMillis = options.delay === undefined ? 0 : Duration.toMillis(Duration.decode(options.delay))
+    if (!Number.isFinite(delayMillis) || delayMillis < 0) {
+      return yield* Effect.dieMessage("JobQueue.enqueue: a delay must be finite and not negative")
+    }
+    let payloadJson: string | undefined
+    try {
+      payloadJson = JSON.stringify(payload)
+    } catch (error) {
+      return yield* Effect.dieMessage(`JobQueue.enqueue: the payload is not JSON (${String(error)})`)
+    }
+    if (payloadJson === undefined) return yield* Effect.dieMessage("JobQueue.enqueue: the payload is not JSON")
+    return { queue, payloadJson, idempotencyKey: key, maxAttempts, delayMillis: Math.round(delayMillis) }
+  })
