@@ -1,8 +1,9 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
 import { AuthLive, Auth as AuthService } from "@lectern/auth"
-import { CatalogLive, CatalogRelayLive, seedDemoContent } from "@lectern/catalog"
-import { Auth, Catalog, EventsAdmin } from "@lectern/contracts"
+import { CatalogLive, CatalogRelayLive, Catalog as CatalogService, seedDemoContent } from "@lectern/catalog"
+import { Auth, Catalog, EventsAdmin, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
+import { MediaLive, mediaHttpRoutes, PlaybackAccess } from "@lectern/media"
 import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
 import { EventsAdminHandlers } from "@lectern/platform/EventsAdminHandlers"
 import { layerFromConfig as platformFromConfig, platformReadiness } from "@lectern/platform/Platform"
@@ -15,9 +16,23 @@ import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
 
-/** Every service this gateway hosts, with the outbox relays of the services that emit events. */
-export const ServicesLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHandlers, CatalogRelayLive).pipe(
+/** Media playback for non-owners: anyone may watch a video a published course shows in a preview lesson. */
+const PlaybackAccessFromCatalog = Layer.effect(
+  PlaybackAccess,
+  Effect.map(CatalogService, (catalog) => ({ mayWatch: (mediaId) => catalog.mediaInPublishedPreview(mediaId) }))
+)
+
+const AuthAndCatalogLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHandlers, CatalogRelayLive).pipe(
   Layer.provideMerge(PlatformLive)
+)
+
+/**
+ * Every service this gateway hosts, with the outbox relays of the services that emit events, and media's transcode
+ * worker (MEDIA_WORKERS loops in this process).
+ */
+export const ServicesLive = MediaLive.pipe(
+  Layer.provide(PlaybackAccessFromCatalog),
+  Layer.provideMerge(AuthAndCatalogLive)
 )
 
 /** `LECTERN_ADMIN_EMAIL` + `LECTERN_ADMIN_PASSWORD`: the first admin, created on a start that finds none. */
@@ -58,13 +73,15 @@ export const startGateway = Effect.gen(function* () {
     rpc: {
       auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
       catalog: yield* makeRpcHttpHandler(Catalog.CatalogRpcs, { tracing }),
-      events: yield* makeRpcHttpHandler(EventsAdmin.EventsAdminRpcs, { tracing })
+      events: yield* makeRpcHttpHandler(EventsAdmin.EventsAdminRpcs, { tracing }),
+      media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing })
     },
+    http: yield* mediaHttpRoutes,
     jwks: keys.jwks,
     readiness: yield* platformReadiness
   })
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
-    Effect.annotateLogs({ services: ["auth", "catalog", "events"], url: listening.url })
+    Effect.annotateLogs({ services: ["auth", "catalog", "events", "media"], url: listening.url })
   )
   return listening
 })

@@ -1,0 +1,210 @@
+// GET /media/hls/<mediaId>/<token>/<file>: signed HLS playback — playlists, segments, poster, thumbnails, captions.
+//
+// The token rides in the path, so every URI a player resolves inside a playlist carries it. It is checked on every
+// request; the file must be one of the shapes a transcode writes, inside that media's current generation. Bytes are
+// streamed through rather than redirected to S3: the token check, ETags and ranges stay the same on every backend,
+// and hot segments are served from memory.
+import { createHash } from "node:crypto"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { MediaId } from "@lectern/domain"
+import { BlobStore } from "@lectern/platform/BlobStore"
+import { Config, Context, Effect, Either, Exit, Layer, Option, Redacted, Runtime } from "effect"
+import { captionPlaylist, masterPlaylist } from "./MasterPlaylist.ts"
+import { captionKey, generationPrefix, MediaSettings } from "./MediaLibrary.ts"
+import { contentTypeOfHlsFile, isImmutableHlsFile, parseHlsPath, verifyPlayback } from "./PlaybackSigning.ts"
+import { type CaptionRow, MediaRepo, type MediaRow } from "./Repo.ts"
+
+export const HLS_PATH = "/media/hls/"
+
+export const HlsSettings = Config.all({
+  /** Memory for hot immutable files (segments, posters, sprites); 0 turns the cache off. */
+  cacheBytes: Config.integer("MEDIA_CACHE_BYTES").pipe(Config.withDefault(256 * 1024 * 1024))
+})
+
+/** A byte-bounded LRU of immutable files: a Map keeps insertion order, and a hit moves the entry to the end. */
+export class ByteLru {
+  readonly #entries = new Map<string, { readonly bytes: Uint8Array; readonly etag: string }>()
+  #bytes = 0
+  readonly limit: number
+  constructor(limit: number) {
+    this.limit = limit
+  }
+  get(key: string) {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) return undefined
+    this.#entries.delete(key)
+    this.#entries.set(key, entry)
+    return entry
+  }
+  set(key: string, entry: { readonly bytes: Uint8Array; readonly etag: string }) {
+    if (entry.bytes.length > this.limit / 8) return
+    const old = this.#entries.get(key)
+    if (old !== undefined) {
+      this.#bytes -= old.bytes.length
+      this.#entries.delete(key)
+    }
+    this.#entries.set(key, entry)
+    this.#bytes += entry.bytes.length
+    for (const [oldest, value] of this.#entries) {
+      if (this.#bytes <= this.limit) break
+      this.#entries.delete(oldest)
+      this.#bytes -= value.bytes.length
+    }
+  }
+  get size() {
+    return this.#bytes
+  }
+}
+
+interface Served {
+  readonly bytes: Uint8Array
+  readonly etag: string
+}
+
+/** `bytes=a-b`, `bytes=a-`, `bytes=-n` → inclusive [start, end]; "unsatisfiable" or undefined (ignore the header). */
+export const parseRange = (header: string | undefined, size: number) => {
+  if (header === undefined) return undefined
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (match === null || (match[1] === "" && match[2] === "")) return undefined
+  const [, from = "", to = ""] = match
+  if (from === "") {
+    const suffix = Number(to)
+    if (suffix === 0) return "unsatisfiable" as const
+    return { start: Math.max(0, size - suffix), end: size - 1 }
+  }
+  const start = Number(from)
+  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1)
+  if (start >= size || end < start) return "unsatisfiable" as const
+  return { start, end }
+}
+
+const text = (res: ServerResponse, status: number, body: string) => {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) })
+  res.end(body)
+}
+
+const etagOf = (bytes: Uint8Array) => `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 27)}"`
+
+export class HlsEndpoint extends Context.Tag("@lectern/media/HlsEndpoint")<
+  HlsEndpoint,
+  { readonly handle: (req: IncomingMessage, res: ServerResponse) => void; readonly cache: ByteLru }
+>() {}
+
+const STATE_TTL_MS = 2000
+
+export const HlsEndpointLive = Layer.effect(
+  HlsEndpoint,
+  Effect.gen(function* () {
+    const settings = yield* MediaSettings
+    const { cacheBytes } = yield* HlsSettings
+    const secret = Redacted.value(settings.signingSecret)
+    const blobs = yield* BlobStore
+    const repo = yield* MediaRepo
+    const runtime = yield* Effect.runtime<never>()
+    const runPromiseExit = Runtime.runPromiseExit(runtime)
+    const cache = new ByteLru(cacheBytes)
+    // The media's state for a moment: a player fetching segments does not cost a query each.
+    const states = new Map<
+      string,
+      { readonly at: number; readonly media: MediaRow; captions: ReadonlyArray<CaptionRow> }
+    >()
+
+    /** Playlists always read it fresh (a deleted media stops at once); segments may use a state 2 s old. */
+    const stateOf = (id: MediaId, fresh: boolean) =>
+      Effect.gen(function* () {
+        const now = Date.now()
+        const known = states.get(id)
+        if (!fresh && known !== undefined && now - known.at < STATE_TTL_MS) return Option.some(known)
+        const media = yield* repo.mediaById(id)
+        if (Option.isNone(media) || media.value.status !== "ready") {
+          states.delete(id)
+          return Option.none()
+        }
+        const state = { at: now, media: media.value, captions: yield* repo.captionsOf(id) }
+        if (states.size > 10_000) states.clear()
+        states.set(id, state)
+        return Option.some(state)
+      })
+
+    /** The bytes of `file` for this media, built (playlists) or read (everything else); None when not there. */
+    const load = (id: MediaId, file: string) =>
+      Effect.gen(function* () {
+        const state = yield* stateOf(id, !isImmutableHlsFile(file))
+        if (Option.isNone(state)) return Option.none<Served>()
+        const { media, captions } = state.value
+        if (file === "master.m3u8") {
+          const body = new TextEncoder().encode(
+            masterPlaylist({
+              renditions: media.renditions,
+              captions: captions.map(({ language, label }) => ({ language, label }))
+            })
+          )
+          return Option.some({ bytes: body, etag: etagOf(body) })
+        }
+        const caption = /^captions\/([^/]+)\.(vtt|m3u8)$/.exec(file)
+        if (caption !== null) {
+          const language = caption[1] ?? ""
+          if (!captions.some((known) => known.language === language)) return Option.none<Served>()
+          if (caption[2] === "m3u8") {
+            const body = new TextEncoder().encode(
+              captionPlaylist({ durationSeconds: media.durationSeconds ?? 0, language })
+            )
+            return Option.some({ bytes: body, etag: etagOf(body) })
+          }
+          const read = yield* blobs.read(captionKey(id, language))
+          return Option.some({ bytes: read.bytes, etag: `"${read.info.etag}"` })
+        }
+        const key = `${generationPrefix(id, media.generation)}${file}`
+        const immutable = isImmutableHlsFile(file)
+        if (immutable) {
+          const hit = cache.get(key)
+          if (hit !== undefined) return Option.some(hit)
+        }
+        const read = yield* blobs.read(key)
+        const served = { bytes: read.bytes, etag: `"${read.info.etag}"` }
+        if (immutable) cache.set(key, served)
+        return Option.some(served)
+      }).pipe(Effect.catchTag("BlobNotFound", () => Effect.succeed(Option.none<Served>())))
+
+    const respond = (req: IncomingMessage, res: ServerResponse, file: string, served: Served, expiresAt: Date) => {
+      const immutable = isImmutableHlsFile(file)
+      const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000))
+      res.setHeader("content-type", contentTypeOfHlsFile(file))
+      res.setHeader("etag", served.etag)
+      res.setHeader("accept-ranges", "bytes")
+      res.setHeader(
+        "cache-control",
+        immutable ? `private, max-age=${maxAge}, immutable` : `private, max-age=${Math.min(maxAge, 60)}`
+      )
+      const ifNoneMatch = req.headers["if-none-match"]
+      if (ifNoneMatch?.split(",").some((tag) => tag.trim() === served.etag)) {
+        res.writeHead(304)
+        return res.end()
+      }
+      const size = served.bytes.length
+      const range = parseRange(req.headers.range, size)
+      if (range === "unsatisfiable") {
+        res.writeHead(416, { "content-range": `bytes */${size}` })
+        return res.end()
+      }
+      const body = range === undefined ? served.bytes : served.bytes.subarray(range.start, range.end + 1)
+      if (range !== undefined) res.setHeader("content-range", `bytes ${range.start}-${range.end}/${size}`)
+      res.writeHead(range === undefined ? 200 : 206, { "content-length": body.length })
+      res.end(req.method === "HEAD" ? undefined : body)
+    }
+
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== "GET" && req.method !== "HEAD") return text(res, 405, "method not allowed\n")
+      const path = parseHlsPath((req.url ?? "").split("?", 1)[0] ?? "")
+      if (path === undefined) return text(res, 404, "not found\n")
+      const verified = verifyPlayback({ secret, mediaId: path.mediaId, token: path.token, now: new Date() })
+      if (Either.isLeft(verified)) return text(res, 403, "this playback link is invalid or has expired\n")
+      runPromiseExit(load(path.mediaId as MediaId, path.file)).then((exit) => {
+        if (Exit.isFailure(exit)) return text(res, 503, "media storage unavailable\n")
+        if (Option.isNone(exit.value)) return text(res, 404, "not found\n")
+        respond(req, res, path.file, exit.value.value, verified.right.expiresAt)
+      })
+    }
+    return { handle, cache }
+  })
+)

@@ -1,0 +1,198 @@
+// Resumable uploads: the tus protocol at /media/uploads, each PATCH's bytes one part object in the BlobStore, the
+// upload's offset in Postgres — so any replica answers HEAD, and an interrupted PATCH keeps what it received.
+import type { IncomingMessage, ServerResponse } from "node:http"
+import type { Readable } from "node:stream"
+import type { AuthenticatedUser } from "@lectern/contracts"
+import { hasRole, type UserId } from "@lectern/domain"
+import { AccessTokenVerifier } from "@lectern/platform/AccessTokens"
+import { bearerToken } from "@lectern/platform/Authentication"
+import { BlobStore } from "@lectern/platform/BlobStore"
+import { Server } from "@tus/server"
+import { DataStore, ERRORS, Upload } from "@tus/utils"
+import { Config, Context, Effect, Layer, Option, Runtime, Stream } from "effect"
+import { MediaRepo, type UploadRow } from "./Repo.ts"
+
+export const UPLOADS_PATH = "/media/uploads"
+
+export const UploadSettings = Config.all({
+  /** Largest accepted file; a larger `Upload-Length` is refused with 413 before any byte is read. */
+  maxBytes: Config.number("MEDIA_MAX_BYTES").pipe(Config.withDefault(5 * 1024 ** 3)),
+  /** Bytes one user may hold in uploads and media sources together. */
+  quotaBytes: Config.number("MEDIA_QUOTA_BYTES").pipe(Config.withDefault(50 * 1024 ** 3)),
+  /** Unfinished uploads older than this are removed by the sweeper. */
+  expiryHours: Config.number("MEDIA_UPLOAD_EXPIRY_HOURS").pipe(Config.withDefault(24))
+})
+export type UploadSettings = Config.Config.Success<typeof UploadSettings>
+
+/** Where a part of upload `id` starting at `offset` lives; zero-padded so keys sort by offset. */
+export const partKey = (id: string, offset: number) => `uploads/${id}/${offset.toString().padStart(16, "0")}`
+export const uploadPrefix = (id: string) => `uploads/${id}/`
+
+const failWith = (status_code: number, body: string) => ({ status_code, body: `${body}\n` })
+
+/** A tus DataStore over the BlobStore (bytes) and the media schema (offsets), run on an Effect runtime. */
+class BlobUploadStore extends DataStore {
+  readonly run: <A, E>(effect: Effect.Effect<A, E, MediaRepo | BlobStore>) => Promise<A>
+  readonly expiryMs: number
+
+  constructor(runtime: Runtime.Runtime<MediaRepo | BlobStore>, expiryMs: number) {
+    super()
+    this.run = Runtime.runPromise(runtime)
+    this.expiryMs = expiryMs
+    this.extensions = ["creation", "creation-with-upload", "creation-defer-length", "termination", "expiration"]
+  }
+
+  override create(upload: Upload): Promise<Upload> {
+    const ownerId = upload.metadata?.ownerId
+    if (typeof ownerId !== "string") return Promise.reject(failWith(401, "missing bearer token"))
+    return this.run(
+      Effect.flatMap(MediaRepo, (repo) =>
+        repo.insertUpload({
+          id: upload.id,
+          ownerId: ownerId as UserId,
+          size: upload.size ?? null,
+          metadata: upload.metadata ?? {}
+        })
+      )
+    ).then((row) => toUpload(row))
+  }
+
+  override write(stream: Readable, id: string, offset: number): Promise<number> {
+    // A client that disconnects ends the stream early: the bytes that arrived are kept, and HEAD reports them.
+    const body = Stream.fromAsyncIterable(stream as AsyncIterable<Uint8Array>, (error) => error).pipe(
+      Stream.catchAll(() => Stream.empty)
+    )
+    return this.run(
+      Effect.gen(function* () {
+        const blobs = yield* BlobStore
+        const repo = yield* MediaRepo
+        const key = partKey(id, offset)
+        const info = yield* blobs.putStream(key, body)
+        if (info.size === 0) {
+          yield* blobs.delete(key)
+          return offset
+        }
+        const advanced = yield* repo.advanceUpload(id, offset, info.size)
+        if (Option.isNone(advanced)) {
+          yield* blobs.delete(key)
+          return yield* Effect.fail(ERRORS.INVALID_OFFSET)
+        }
+        return offset + info.size
+      })
+    )
+  }
+
+  override getUpload(id: string): Promise<Upload> {
+    return this.run(
+      Effect.flatMap(MediaRepo, (repo) => repo.uploadById(id)).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.fail(ERRORS.FILE_NOT_FOUND), onSome: Effect.succeed }))
+      )
+    ).then(toUpload)
+  }
+
+  override remove(id: string): Promise<void> {
+    return this.run(
+      Effect.gen(function* () {
+        yield* (yield* BlobStore).deleteByPrefix(uploadPrefix(id))
+        yield* (yield* MediaRepo).deleteUpload(id)
+      })
+    )
+  }
+
+  override declareUploadLength(id: string, size: number): Promise<void> {
+    return this.run(Effect.asVoid(Effect.flatMap(MediaRepo, (repo) => repo.declareUploadSize(id, size))))
+  }
+
+  override getExpiration(): number {
+    return this.expiryMs
+  }
+
+  override deleteExpired(): Promise<number> {
+    const before = new Date(Date.now() - this.expiryMs)
+    return this.run(
+      Effect.gen(function* () {
+        const repo = yield* MediaRepo
+        const blobs = yield* BlobStore
+        const stale = yield* repo.staleUploads(before, 1000)
+        for (const upload of stale) {
+          yield* blobs.deleteByPrefix(uploadPrefix(upload.id))
+          yield* repo.deleteUpload(upload.id)
+        }
+        return stale.length
+      })
+    )
+  }
+}
+
+const toUpload = (row: UploadRow) =>
+  new Upload({
+    id: row.id,
+    offset: row.offset,
+    metadata: row.metadata,
+    creation_date: row.createdAt.toISOString(),
+    ...(row.size === null ? {} : { size: row.size })
+  })
+
+/** The tus endpoint as a node:http listener for everything under `/media/uploads`. */
+export class UploadsEndpoint extends Context.Tag("@lectern/media/UploadsEndpoint")<
+  UploadsEndpoint,
+  { readonly handle: (req: IncomingMessage, res: ServerResponse) => void }
+>() {}
+
+export const UploadsEndpointLive = Layer.effect(
+  UploadsEndpoint,
+  Effect.gen(function* () {
+    const settings = yield* UploadSettings
+    const runtime = yield* Effect.runtime<MediaRepo | BlobStore | AccessTokenVerifier>()
+    const run = Runtime.runPromise(runtime)
+    const store = new BlobUploadStore(runtime, settings.expiryHours * 3600 * 1000)
+    // Who made each request, from onIncomingRequest to onUploadCreate.
+    const callers = new WeakMap<object, AuthenticatedUser>()
+
+    const authenticate = async (headers: Headers): Promise<AuthenticatedUser> => {
+      const token = bearerToken(headers.get("authorization") ?? undefined)
+      if (token === undefined) throw failWith(401, "missing bearer token")
+      const user = await run(
+        Effect.flatMap(AccessTokenVerifier, (verifier) => verifier.verify(token)).pipe(Effect.option)
+      )
+      if (Option.isNone(user)) throw failWith(401, "invalid or expired access token")
+      if (!hasRole(user.value.role, "creator")) throw failWith(403, "uploading needs the creator or admin role")
+      return user.value
+    }
+
+    const server = new Server({
+      path: UPLOADS_PATH,
+      datastore: store,
+      relativeLocation: true,
+      maxSize: settings.maxBytes,
+      respectForwardedHeaders: false,
+      onIncomingRequest: async (req, uploadId) => {
+        const user = await authenticate(req.headers)
+        callers.set(req, user)
+        if (req.method === "POST") return
+        // Somebody else's upload does not exist, as far as this caller can tell.
+        const row = await run(Effect.flatMap(MediaRepo, (repo) => repo.uploadById(uploadId)))
+        if (Option.isNone(row) || (row.value.ownerId !== user.id && user.role !== "admin")) {
+          throw ERRORS.FILE_NOT_FOUND
+        }
+      },
+      onUploadCreate: async (req, upload) => {
+        const user = callers.get(req)
+        if (user === undefined) throw failWith(401, "missing bearer token")
+        const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(user.id)))
+        if (upload.size !== undefined && held + upload.size > settings.quotaBytes) {
+          throw failWith(413, `this upload would exceed your storage quota of ${settings.quotaBytes} bytes`)
+        }
+        return { metadata: { ...(upload.metadata ?? {}), ownerId: user.id } }
+      }
+    })
+    return {
+      handle: (req: IncomingMessage, res: ServerResponse) => {
+        server.handle(req, res).catch(() => {
+          if (!res.headersSent) res.writeHead(500).end("internal error\n")
+          else res.destroy()
+        })
+      }
+    }
+  })
+)

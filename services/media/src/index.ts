@@ -1,0 +1,20 @@
+// @lectern/media: the media service — uploads, the transcode pipeline, signed HLS playback and captions.
+export { MediaHandlers } from "./Handlers.ts"
+export { ByteLru, HLS_PATH, HlsEndpoint, HlsEndpointLive, parseRange } from "./HlsServer.ts"
+export { mediaHttpRoutes } from "./HttpRoutes.ts"
+export {
+  MediaDomainLive,
+  MediaLive,
+  MediaMigrations,
+  MediaPortsLive,
+  MediaRelayLive,
+  MediaSchemaLive,
+  MediaServiceLive,
+  MediaWorkerLive
+} from "./Layer.ts"
+export { MediaLibrary, MediaSettings, TRANSCODE_QUEUE } from "./MediaLibrary.ts"
+export { PipelineWorkerLive, requeueUnfinished, transcodeJob } from "./Pipeline.ts"
+export { layerOwnersOnly, PlaybackAccess, type PlaybackAccessService } from "./PlaybackAccess.ts"
+export * from "./PlaybackSigning.ts"
+export { MEDIA_SCHEMA, MediaRepo } from "./Repo.ts"
+export { UPLOADS_PATH, UploadSettings, UploadsEndpoint, UploadsEndpointLive } from "./Uploads.ts"
