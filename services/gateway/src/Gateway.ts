@@ -3,7 +3,7 @@ import { AuthLive, Auth as AuthService } from "@lectern/auth"
 import { CatalogLive, CatalogRelayLive, Catalog as CatalogService, seedDemoContent } from "@lectern/catalog"
 import { Auth, Catalog, EventsAdmin, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
-import { MediaLive, mediaHttpRoutes, PlaybackAccess } from "@lectern/media"
+import { MediaLive, mediaHttpRoutes, mediaReadiness, PlaybackAccess } from "@lectern/media"
 import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
 import { EventsAdminHandlers } from "@lectern/platform/EventsAdminHandlers"
 import { layerFromConfig as platformFromConfig, platformReadiness } from "@lectern/platform/Platform"
@@ -78,7 +78,7 @@ export const startGateway = Effect.gen(function* () {
     },
     http: yield* mediaHttpRoutes,
     jwks: keys.jwks,
-    readiness: yield* platformReadiness
+    readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)]
   })
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
     Effect.annotateLogs({ services: ["auth", "catalog", "events", "media"], url: listening.url })

@@ -1,5 +1,6 @@
 // The media service's plain HTTP endpoints for the edge: tus uploads and signed HLS playback.
-import type { HttpRoute } from "@lectern/platform/HttpEdge"
+import { BlobStore } from "@lectern/platform/BlobStore"
+import type { HttpRoute, ReadinessCheck } from "@lectern/platform/HttpEdge"
 import { Effect } from "effect"
 import { HLS_PATH, HlsEndpoint } from "./HlsServer.ts"
 import { UPLOADS_PATH, UploadsEndpoint } from "./Uploads.ts"
@@ -12,4 +13,11 @@ export const mediaHttpRoutes = Effect.gen(function* () {
     { prefix: HLS_PATH, handle: hls.handle }
   ]
   return routes
+})
+
+/** What media adds to `/ready`: the blob store answers. */
+export const mediaReadiness = Effect.gen(function* () {
+  const blobs = yield* BlobStore
+  const checks: ReadonlyArray<ReadinessCheck> = [{ name: "blobs", check: blobs.ping }]
+  return checks
 })

@@ -8,7 +8,7 @@ import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
 import { layerTelemetry, tracingEnabled } from "@lectern/platform/Telemetry"
 import { Effect, Layer } from "effect"
-import { mediaHttpRoutes } from "./HttpRoutes.ts"
+import { mediaHttpRoutes, mediaReadiness } from "./HttpRoutes.ts"
 import { MediaLive } from "./Layer.ts"
 import { layerOwnersOnly } from "./PlaybackAccess.ts"
 
@@ -20,7 +20,11 @@ const MediaProcessLive = MediaLive.pipe(
 
 Effect.gen(function* () {
   const media = yield* makeRpcHttpHandler(Contract.MediaRpcs, { tracing: yield* tracingEnabled })
-  const listening = yield* serve({ rpc: { media }, http: yield* mediaHttpRoutes, readiness: yield* platformReadiness })
+  const listening = yield* serve({
+    rpc: { media },
+    http: yield* mediaHttpRoutes,
+    readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)]
+  })
   yield* Effect.logInfo(`Lectern media is listening on ${listening.url}`)
   return yield* Effect.never
 }).pipe(
