@@ -43,6 +43,10 @@ import {
   Tracer
 } from "effect"
 
+/** How much of an oversized body is read (and discarded) before the 413 is sent anyway, and for how long. */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+const DRAIN_TIMEOUT_MS = 10_000
+
 export interface RpcHttpOptions {
   /** The largest request body accepted, in bytes; larger ones get HTTP 413. Default 1 MiB. */
   readonly maxBodyBytes?: number | undefined
@@ -679,9 +683,20 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
     }
 
     const rejectTooLarge = (req: IncomingMessage, res: ServerResponse) => {
-      replyError(res, 413, `Body exceeds ${maxBodyBytes} bytes`, { connection: "close" })
-      // Keep draining what is already in flight so the client reads the 413 rather than a reset; Node closes the
-      // connection after the response because of `connection: close`.
+      // The 413 is sent once the client has finished sending (read and discarded, up to a bound): answering earlier
+      // makes Node close the socket while the client still writes, and the client sees a reset instead of the 413.
+      let drained = 0
+      const answer = () => {
+        clearTimeout(deadline)
+        if (!res.headersSent) replyError(res, 413, `Body exceeds ${maxBodyBytes} bytes`, { connection: "close" })
+      }
+      const deadline = setTimeout(answer, DRAIN_TIMEOUT_MS)
+      req.on("data", (chunk: Buffer) => {
+        drained += chunk.length
+        if (drained > DRAIN_LIMIT_BYTES) answer()
+      })
+      req.once("end", answer)
+      req.once("error", answer)
       req.resume()
     }
 

@@ -41,7 +41,7 @@ describe("gateway process", () => {
         const ready = yield* Effect.tryPromise(() => fetch(`${url}/ready`).then((r) => r.json()))
         expect(ready).toEqual({
           status: "ready",
-          dependencies: { database: { status: "up" }, cache: { status: "up" } }
+          dependencies: { database: { status: "up" }, cache: { status: "up" }, blobs: { status: "up" } }
         })
         const jwks = yield* Effect.tryPromise(() => fetch(`${url}/.well-known/jwks.json`).then((r) => r.json()))
         expect(jwks.keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" })
