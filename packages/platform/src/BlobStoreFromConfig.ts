@@ -11,14 +11,15 @@ const nonEmpty = (name: string) =>
  * With `S3_BUCKET`: S3 at `S3_ENDPOINT` (AWS when unset) in `S3_REGION` (default us-east-1), with
  * `S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY` (both or neither; neither means the SDK's default chain) and
  * `S3_FORCE_PATH_STYLE` (default true when S3_ENDPOINT is set, as S3-compatible stores mostly need). Otherwise
- * files under `BLOB_ROOT` (default `.lectern/blobs`, relative to the working directory).
+ * files under `BLOB_ROOT` (default `<LECTERN_DATA_DIR>/blobs`, i.e. `.lectern/blobs` in the working directory).
  */
 export const layerFromConfig: Layer.Layer<BlobStore, ConfigError.ConfigError | BlobStoreUnavailable> =
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const bucket = yield* nonEmpty("S3_BUCKET")
       if (Option.isNone(bucket)) {
-        const root = yield* Config.string("BLOB_ROOT").pipe(Config.withDefault(".lectern/blobs"))
+        const dataDir = yield* Config.string("LECTERN_DATA_DIR").pipe(Config.withDefault(".lectern"))
+        const root = yield* Config.string("BLOB_ROOT").pipe(Config.withDefault(`${dataDir}/blobs`))
         return Layer.merge(
           layerFs({ root }),
           Layer.effectDiscard(Effect.logInfo(`S3_BUCKET is not set: blobs are files under ${root} (BLOB_ROOT)`))
