@@ -148,6 +148,8 @@ export const UploadsEndpointLive = Layer.effect(
     const store = new BlobUploadStore(runtime, settings.expiryHours * 3600 * 1000)
     // Who made each request, from onIncomingRequest to onUploadCreate.
     const callers = new WeakMap<object, AuthenticatedUser>()
+    const quotaExceeded = () =>
+      failWith(413, `this upload would exceed your storage quota of ${settings.quotaBytes} bytes`)
 
     const authenticate = async (headers: Headers): Promise<AuthenticatedUser> => {
       const token = bearerToken(headers.get("authorization") ?? undefined)
@@ -175,14 +177,23 @@ export const UploadsEndpointLive = Layer.effect(
         if (Option.isNone(row) || (row.value.ownerId !== user.id && user.role !== "admin")) {
           throw ERRORS.FILE_NOT_FOUND
         }
+        // An upload that deferred its length passed no quota check when it was created: check each PATCH instead,
+        // against what the upload would hold after it (its declared length, or its offset plus this body).
+        const upload = row.value
+        if (req.method === "PATCH" && upload.size === null) {
+          const declared = req.headers.get("upload-length")
+          const body = req.headers.get("content-length")
+          const reach =
+            declared !== null ? Number(declared) : upload.offset + (body !== null ? Number(body) : settings.maxBytes)
+          const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(upload.ownerId)))
+          if (held - upload.offset + reach > settings.quotaBytes) throw quotaExceeded()
+        }
       },
       onUploadCreate: async (req, upload) => {
         const user = callers.get(req)
         if (user === undefined) throw failWith(401, "missing bearer token")
         const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(user.id)))
-        if (upload.size !== undefined && held + upload.size > settings.quotaBytes) {
-          throw failWith(413, `this upload would exceed your storage quota of ${settings.quotaBytes} bytes`)
-        }
+        if (upload.size !== undefined && held + upload.size > settings.quotaBytes) throw quotaExceeded()
         return { metadata: { ...(upload.metadata ?? {}), ownerId: user.id } }
       }
     })

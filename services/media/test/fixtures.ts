@@ -8,9 +8,9 @@ import { promisify } from "node:util"
 import type { SqlClient } from "@effect/sql"
 import { makeLectern } from "@lectern/client"
 import { Media as Contract } from "@lectern/contracts"
-import { type Role, UserId } from "@lectern/domain"
+import { type MediaId, type Role, UserId } from "@lectern/domain"
 import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
-import type { BlobStore } from "@lectern/platform/BlobStore"
+import { BlobStore } from "@lectern/platform/BlobStore"
 import { layerFs } from "@lectern/platform/BlobStoreFs"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
@@ -23,7 +23,9 @@ import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
 import type { Transcoder } from "@lectern/platform/Transcoder"
 import { layerFfmpeg } from "@lectern/platform/TranscoderFfmpeg"
-import { Clock, ConfigProvider, Effect, Layer } from "effect"
+import { Clock, ConfigProvider, Duration, Effect, Layer, Schedule } from "effect"
+import { Parser } from "m3u8-parser"
+import * as tus from "tus-js-client"
 import { mediaHttpRoutes } from "../src/HttpRoutes.ts"
 import { MediaSchemaLive, MediaServiceLive, MediaWorkerLive } from "../src/Layer.ts"
 import { layerOwnersOnly } from "../src/PlaybackAccess.ts"
@@ -39,6 +41,10 @@ export const MEDIA_TEST_CONFIG = new Map([
   ["MEDIA_JOB_LEASE", "20 seconds"],
   ["TRANSCODE_TIMEOUT", "5 minutes"]
 ])
+
+/** MEDIA_TEST_CONFIG with `overrides` applied, as a ConfigProvider. */
+export const mediaTestConfig = (overrides: Readonly<Record<string, string>> = {}) =>
+  ConfigProvider.fromMap(new Map([...MEDIA_TEST_CONFIG, ...Object.entries(overrides)]))
 
 /** A temporary directory for the test's blobs, removed with the layer. */
 export const layerTempBlobs = Layer.unwrapScoped(
@@ -61,6 +67,8 @@ export const makeMediaTestLayer = (
     readonly blobs?: Layer.Layer<BlobStore>
     readonly transcoder?: Layer.Layer<Transcoder>
     readonly worker?: boolean
+    /** Settings that replace or add to MEDIA_TEST_CONFIG for this layer. */
+    readonly config?: Readonly<Record<string, string>>
   } = {}
 ) => {
   const platform = Layer.merge(
@@ -79,7 +87,7 @@ export const makeMediaTestLayer = (
   const service = ports.worker === false ? MediaServiceLive : Layer.merge(MediaServiceLive, MediaWorkerLive)
   return service.pipe(
     Layer.provideMerge(portsLive),
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(MEDIA_TEST_CONFIG))),
+    Layer.provide(Layer.setConfigProvider(mediaTestConfig(ports.config))),
     Layer.provideMerge(platform),
     // The worker's loops are forked while the layer builds: they poll and heartbeat on real time, not a test clock.
     Layer.provide(Layer.setClock(Clock.make()))
@@ -159,3 +167,61 @@ export const tempDir = Effect.acquireRelease(
   Effect.promise(() => mkdtemp(join(tmpdir(), "lectern-media-test-"))),
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
 )
+
+/** The media client `clientAs` answers. */
+export type MediaClient = Effect.Effect.Success<ReturnType<typeof clientAs>>
+
+/** Uploads `bytes` with tus-js-client as the holder of `token`; answers the upload id (the last segment of its URL). */
+export const tusUpload = (
+  url: string,
+  token: string,
+  bytes: Buffer,
+  options: { readonly chunkSize?: number; readonly filename?: string } = {}
+) =>
+  Effect.async<string, Error>((resume) => {
+    const upload = new tus.Upload(bytes, {
+      endpoint: `${url}/media/uploads`,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { filename: options.filename ?? "source.mp4" },
+      retryDelays: [],
+      ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }),
+      onError: (error) => resume(Effect.fail(error)),
+      onSuccess: () => resume(Effect.succeed(upload.url?.split("/").pop() ?? ""))
+    })
+    upload.start()
+  })
+
+/** Polls media.get until the media is ready or failed (or `deadline` passes); answers it. */
+export const settled = (client: MediaClient, id: MediaId, deadline: Duration.DurationInput = "60 seconds") =>
+  client.media.get({ id }).pipe(
+    Effect.flatMap((media) =>
+      media.status === "ready" || media.status === "failed" ? Effect.succeed(media) : Effect.fail("pending" as const)
+    ),
+    Effect.retry({ while: (error) => error === "pending", schedule: Schedule.spaced("200 millis") }),
+    Effect.timeoutFail({
+      duration: deadline,
+      onTimeout: () => new Error(`media ${id} was neither ready nor failed within ${Duration.format(deadline)}`)
+    })
+  )
+
+/** A GET with `fetch`: status, headers and body bytes. */
+export const fetchBytes = (url: string, headers: Record<string, string> = {}) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { headers })
+    return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) }
+  })
+
+/** An HLS playlist parsed with m3u8-parser. */
+export const parseManifest = (text: string) => {
+  const parser = new Parser()
+  parser.push(text)
+  parser.end()
+  return parser.manifest
+}
+
+/** The keys of every object under `prefix` in the layer's BlobStore. */
+export const blobKeys = (prefix: string) =>
+  Effect.flatMap(BlobStore, (blobs) => blobs.list(prefix)).pipe(
+    Effect.map((infos) => infos.map((info) => info.key)),
+    Effect.orDie
+  )
