@@ -115,7 +115,12 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
     /** The key holding an upload's bytes in one object: its only part, or the parts joined into `source`. */
     const joinParts = (upload: UploadRow) =>
       Effect.gen(function* () {
-        if (upload.parts <= 1) return partKey(upload.id, 0)
+        if (upload.parts === 0) {
+          // An empty file has no part: an empty object stands for it, so the probe refuses it like any other file.
+          yield* blobs.put(partKey(upload.id, 0), new Uint8Array(0))
+          return partKey(upload.id, 0)
+        }
+        if (upload.parts === 1) return partKey(upload.id, 0)
         const parts = yield* blobs.list(uploadPrefix(upload.id))
         const target = `${uploadPrefix(upload.id)}source`
         // One part after the other, each opened only when the one before is done.

@@ -95,7 +95,9 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
       readonly metadata: Record<string, string | null>
     }) =>
       unsafe<UploadRow>(
-        `INSERT INTO media.uploads (id, owner_id, size, metadata) VALUES ($1, $2, $3, $4::jsonb)
+        // An empty file is complete as soon as it is announced: no PATCH will ever come for it.
+        `INSERT INTO media.uploads (id, owner_id, size, metadata, completed_at)
+         VALUES ($1, $2, $3::bigint, $4::jsonb, CASE WHEN $3::bigint = 0 THEN now() END)
          RETURNING ${UPLOAD_COLUMNS}`,
         [upload.id, upload.ownerId, upload.size, JSON.stringify(upload.metadata)]
       ).pipe(Effect.map((rows) => rows[0] as UploadRow))
