@@ -12,7 +12,7 @@ import {
   parseEmbedUrl
 } from "@lectern/domain"
 import { BlobStore } from "@lectern/platform/BlobStore"
-import { JobQueue } from "@lectern/platform/JobQueue"
+import { DEFAULT_MAX_ATTEMPTS, JobQueue } from "@lectern/platform/JobQueue"
 import { Transcoder } from "@lectern/platform/Transcoder"
 import { Config, DateTime, Effect, Either, Encoding, Option, Redacted, Stream } from "effect"
 import { MAX_CAPTION_BYTES, toWebVtt } from "./Captions.ts"
@@ -34,7 +34,18 @@ export const MediaSettings = Config.all({
     Config.withDefault(Redacted.make(Encoding.encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)))))
   ),
   /** Prefix for playback URLs (e.g. `https://cdn.example.com`); empty gives paths on the API's origin. */
-  publicUrl: Config.string("MEDIA_PUBLIC_URL").pipe(Config.withDefault(""))
+  publicUrl: Config.string("MEDIA_PUBLIC_URL").pipe(Config.withDefault("")),
+  /**
+   * Attempts a transcode job gets (1–100) before its media is failed; retries wait 10 s · 2^n between them. A
+   * refused input fails the media at once whatever this says.
+   */
+  jobAttempts: Config.integer("MEDIA_JOB_ATTEMPTS").pipe(
+    Config.validate({
+      message: "MEDIA_JOB_ATTEMPTS must be from 1 to 100",
+      validation: (attempts) => attempts >= 1 && attempts <= 100
+    }),
+    Config.withDefault(DEFAULT_MAX_ATTEMPTS)
+  )
 })
 
 /** Where a media's committed outputs of one generation live. */
@@ -175,7 +186,9 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
           width: probe.video.width,
           height: probe.video.height
         })
-        yield* jobs.enqueue(TRANSCODE_QUEUE, { mediaId: row.id }, { idempotencyKey: row.id }).pipe(Effect.orDie)
+        yield* jobs
+          .enqueue(TRANSCODE_QUEUE, { mediaId: row.id }, { idempotencyKey: row.id, maxAttempts: settings.jobAttempts })
+          .pipe(Effect.orDie)
         return yield* Effect.flatMap(repo.mediaById(row.id), (queued) =>
           withCaptions(Option.getOrElse(queued, () => row))
         )
@@ -220,7 +233,11 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
         else if (Option.isNone(job) || job.value.state === "completed") {
           // A completed job of a failed media ended by refusing its input; a new key gives it a new job.
           yield* jobs
-            .enqueue(TRANSCODE_QUEUE, { mediaId: id }, { idempotencyKey: `${id}:${Date.now()}` })
+            .enqueue(
+              TRANSCODE_QUEUE,
+              { mediaId: id },
+              { idempotencyKey: `${id}:${Date.now()}`, maxAttempts: settings.jobAttempts }
+            )
             .pipe(Effect.orDie)
         }
         return yield* get(user, id)

@@ -117,10 +117,12 @@ export const transcodeJob = (job: ClaimedJob) =>
 export const requeueUnfinished = Effect.gen(function* () {
   const repo = yield* MediaRepo
   const jobs = yield* JobQueue
+  const { jobAttempts } = yield* MediaSettings
   const unfinished = yield* repo.unfinishedMedia
   yield* Effect.forEach(
     unfinished,
-    (media) => jobs.enqueue(TRANSCODE_QUEUE, { mediaId: media.id }, { idempotencyKey: media.id }),
+    (media) =>
+      jobs.enqueue(TRANSCODE_QUEUE, { mediaId: media.id }, { idempotencyKey: media.id, maxAttempts: jobAttempts }),
     { discard: true }
   )
 })
