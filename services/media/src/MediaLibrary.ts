@@ -57,6 +57,8 @@ const mediaNotFound = (id: string) => new Contract.MediaNotFound({ id })
 
 const canManage = (user: AuthenticatedUser, row: MediaRow) => row.ownerId === user.id || user.role === "admin"
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
 interface ListCursor {
   readonly createdAt: string
   readonly id: string
@@ -73,7 +75,13 @@ const decodeCursor = (cursor: Cursor): Either.Either<ListCursor, InvalidCursor> 
     const value: unknown = JSON.parse(text.right)
     const createdAt = Reflect.get(Object(value), "createdAt")
     const id = Reflect.get(Object(value), "id")
-    if (typeof createdAt !== "string" || Number.isNaN(Date.parse(createdAt)) || typeof id !== "string") {
+    // The id goes to a uuid column: anything else would fail the query rather than the cursor.
+    if (
+      typeof createdAt !== "string" ||
+      Number.isNaN(Date.parse(createdAt)) ||
+      typeof id !== "string" ||
+      !UUID.test(id)
+    ) {
       return Either.left(invalid)
     }
     return Either.right({ createdAt, id })
