@@ -748,17 +748,30 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
           return { ...previous, ...base, durationSeconds: keepDuration }
         }
         switch (content.kind) {
-          case "video":
+          case "video": {
+            if (previous?.mediaId === content.mediaId) {
+              return {
+                ...base,
+                ...none,
+                kind: "video",
+                mediaId: content.mediaId,
+                mediaReady: previous.mediaReady,
+                durationSeconds: keepDuration,
+                quizId: null
+              }
+            }
+            // A new video is as ready as the media service last said (its event may have come first), else it waits.
+            const known = Option.getOrUndefined(yield* repo.mediaState(content.mediaId))
             return {
               ...base,
               ...none,
               kind: "video",
               mediaId: content.mediaId,
-              // A new video waits for the media service; the same one keeps its state.
-              mediaReady: previous?.mediaId === content.mediaId ? previous.mediaReady : false,
-              durationSeconds: previous?.mediaId === content.mediaId ? keepDuration : (input.durationSeconds ?? 0),
+              mediaReady: known?.ready ?? false,
+              durationSeconds: input.durationSeconds ?? known?.durationSeconds ?? 0,
               quizId: null
             }
+          }
           case "embed": {
             const embed = parseEmbedUrl(content.url)
             if (embed === undefined) {
@@ -993,6 +1006,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
         "media-state",
         event.eventId,
         Effect.gen(function* () {
+          yield* repo.upsertMediaState(event.mediaId, event.ready, event.durationSeconds)
           const lessons = yield* repo.setMediaReady(event.mediaId, event.ready, event.durationSeconds)
           for (const courseId of new Set(lessons.map((lesson) => lesson.courseId))) {
             yield* repo.refreshCourseStats(courseId)

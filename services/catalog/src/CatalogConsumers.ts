@@ -67,7 +67,7 @@ export const CatalogConsumersLive = Layer.scopedDiscard(
                 eventId: event.id,
                 mediaId: p.mediaId,
                 ready: true,
-                durationSeconds: p.durationSeconds
+                durationSeconds: Math.round(p.durationSeconds)
               })
             )
           )

@@ -526,6 +526,20 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
           duration_seconds = coalesce(${durationSeconds ?? null}::int, duration_seconds), updated_at = now()
         WHERE media_id = ${mediaId} AND kind = 'video' RETURNING id, course_id`
 
+    /** Records the media service's last word on a video, for lessons that start showing it later. */
+    const upsertMediaState = (mediaId: MediaId, ready: boolean, durationSeconds: number | undefined) =>
+      sql`INSERT INTO catalog.media_states (media_id, ready, duration_seconds)
+          VALUES (${mediaId}, ${ready}, ${durationSeconds ?? null})
+          ON CONFLICT (media_id) DO UPDATE SET ready = EXCLUDED.ready,
+            duration_seconds = coalesce(EXCLUDED.duration_seconds, catalog.media_states.duration_seconds),
+            updated_at = now()`
+
+    const mediaState = (mediaId: MediaId) =>
+      sql<{ ready: boolean; durationSeconds: number | null }>`SELECT ready, duration_seconds AS "durationSeconds"
+          FROM catalog.media_states WHERE media_id = ${mediaId}`.pipe(
+        Effect.map((rows) => Option.fromNullable(rows[0]))
+      )
+
     /** Whether a published course shows `mediaId` in a preview lesson (anyone may watch it there). */
     const mediaInPublishedPreview = (mediaId: MediaId) =>
       sql<{ previewable: boolean }>`SELECT EXISTS (
@@ -694,6 +708,8 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       reorder: die(reorder),
       setMediaReady: die(setMediaReady),
       mediaInPublishedPreview: die(mediaInPublishedPreview),
+      upsertMediaState: die(upsertMediaState),
+      mediaState: die(mediaState),
       search: die(search),
       searchWithTotal: die(searchWithTotal),
       searchTotal: die(searchTotal),
