@@ -33,7 +33,8 @@ const configurationNames: ReadonlyArray<string> = [
   "OTEL_EXPORTER_OTLP_ENDPOINT",
   "LECTERN_ADMIN_EMAIL",
   "LECTERN_ADMIN_PASSWORD",
-  "LOG_LEVEL"
+  "LOG_LEVEL",
+  "MEDIA_SIGNING_SECRET"
 ]
 
 /** Names whose values carry credentials: they belong in a Secret, never in a ConfigMap. */
@@ -44,7 +45,8 @@ const secretNames: ReadonlyArray<string> = [
   "S3_ACCESS_KEY_ID",
   "S3_SECRET_ACCESS_KEY",
   "AUTH_SIGNING_KEYS",
-  "LECTERN_ADMIN_PASSWORD"
+  "LECTERN_ADMIN_PASSWORD",
+  "MEDIA_SIGNING_SECRET"
 ]
 
 /** What compose must hand the gateway so that no part falls back to its embedded default. */
@@ -59,6 +61,7 @@ const composeWiring = [
   "S3_ACCESS_KEY_ID",
   "S3_SECRET_ACCESS_KEY",
   "S3_FORCE_PATH_STYLE",
+  "MEDIA_SIGNING_SECRET",
   "OTEL_EXPORTER_OTLP_ENDPOINT"
 ]
 
