@@ -28,6 +28,20 @@ const filesUnder = async (dir: string): Promise<Array<string>> => {
   return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name)))
 }
 
+/** The staging prefixes under a media other than `own`: what earlier attempts of its job left. */
+const staleStaging = (id: MediaId, own: string) =>
+  Effect.flatMap(BlobStore, (blobs) => blobs.list(`media/${id}/`)).pipe(
+    Effect.map((objects) => {
+      const prefixes = new Set<string>()
+      for (const { key } of objects) {
+        const segment = key.split("/")[2] ?? ""
+        if (segment.startsWith("staging-")) prefixes.add(`media/${id}/${segment}/`)
+      }
+      prefixes.delete(own)
+      return [...prefixes]
+    })
+  )
+
 /** A readable reason for a failure, for the creator and the job's last error. */
 const reasonOf = (error: unknown) =>
   typeof error === "object" && error !== null && "reason" in error && typeof error.reason === "string"
@@ -72,6 +86,10 @@ export const transcodeJob = (job: ClaimedJob) =>
         const files = yield* Effect.promise(() => filesUnder(workDir))
         yield* Effect.forEach(files, (file) => blobs.putFile(`${staging}${file}`, join(workDir, file)), {
           concurrency: 4,
+          discard: true
+        })
+        // A worker that died while staging (its lease expired, this job is the retry) left its prefix behind.
+        yield* Effect.forEach(yield* staleStaging(id, staging), (prefix) => blobs.deleteByPrefix(prefix), {
           discard: true
         })
         yield* blobs.movePrefix(staging, generationPrefix(id, generation))
