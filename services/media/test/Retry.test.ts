@@ -10,15 +10,14 @@ import { layerFfmpeg } from "@lectern/platform/TranscoderFfmpeg"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
 import { Effect, Layer, Option } from "effect"
 import * as TestServices from "effect/TestServices"
-import { MediaWorkerLive } from "../src/Layer.ts"
 import { TRANSCODE_QUEUE } from "../src/MediaLibrary.ts"
 import {
   clientAs,
   generateSource,
   makeMediaTestLayer,
-  mediaTestConfig,
   serveMedia,
   settled,
+  startWorkerHere,
   tempDir,
   tusUpload,
   userWith
@@ -47,7 +46,7 @@ const layerFaultyFfmpeg = Layer.effect(
 ).pipe(Layer.provide(Layer.orDie(layerFfmpeg())))
 
 /** The transcode worker, started by hand once the test has set the faults up. */
-const startWorker = Layer.build(MediaWorkerLive.pipe(Layer.provide(Layer.setConfigProvider(mediaTestConfig(CONFIG)))))
+const startWorker = startWorkerHere(CONFIG)
 
 const layer = makeMediaTestLayer(layerFreshPostgres, { transcoder: layerFaultyFfmpeg, worker: false, config: CONFIG })
 

@@ -1,11 +1,11 @@
 // Test wiring for media: the service over a fresh database, real FFmpeg, filesystem blobs and the Postgres job queue,
 // served over HTTP like the gateway serves it; users with signed tokens; sources generated with FFmpeg's lavfi.
-import { execFile } from "node:child_process"
-import { mkdtemp, rm } from "node:fs/promises"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { makeLectern } from "@lectern/client"
 import { Media as Contract } from "@lectern/contracts"
 import { type MediaId, type Role, UserId } from "@lectern/domain"
@@ -23,7 +23,8 @@ import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
 import type { Transcoder } from "@lectern/platform/Transcoder"
 import { layerFfmpeg } from "@lectern/platform/TranscoderFfmpeg"
-import { Clock, ConfigProvider, Duration, Effect, Layer, Schedule } from "effect"
+import { testPostgresUrl } from "@lectern/testkit/TestDatabase"
+import { Clock, ConfigProvider, Data, Duration, Effect, Layer, Schedule } from "effect"
 import { Parser } from "m3u8-parser"
 import * as tus from "tus-js-client"
 import { mediaHttpRoutes } from "../src/HttpRoutes.ts"
@@ -225,3 +226,126 @@ export const blobKeys = (prefix: string) =>
     Effect.map((infos) => infos.map((info) => info.key)),
     Effect.orDie
   )
+
+// ---------------------------------------------------------------- a transcode worker in another process
+
+/** Filesystem blobs in `root` (created, and removed with the layer): a directory another process can be told about. */
+export const layerBlobsIn = (root: string) =>
+  Layer.unwrapScoped(
+    Effect.acquireRelease(
+      Effect.promise(() => mkdir(root, { recursive: true })),
+      () => Effect.promise(() => rm(root, { recursive: true, force: true }))
+    ).pipe(Effect.as(Layer.orDie(layerFs({ root }))))
+  )
+
+/** Starts this process's transcode worker (MediaWorkerLive) in the current scope, with `config` over the test's. */
+export const startWorkerHere = (config: Readonly<Record<string, string>> = {}) =>
+  Layer.build(MediaWorkerLive.pipe(Layer.provide(Layer.setConfigProvider(mediaTestConfig(config)))))
+
+/** The URL of the layer's own database (fresh, so only the server's URL says where it is). */
+export const testDatabaseUrl = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const [row] = yield* sql<{ readonly name: string }>`SELECT current_database() AS name`.pipe(Effect.orDie)
+  const url = new URL(yield* testPostgresUrl)
+  url.pathname = `/${row?.name}`
+  return url.toString()
+})
+
+export class WorkerChildFailed extends Data.TaggedError("WorkerChildFailed")<{
+  readonly reason: string
+  readonly output: string
+}> {}
+
+const workerChildScript = new URL("./fixtures/media-worker-child.ts", import.meta.url).pathname
+
+/** Pids of the processes whose command line mentions `text`. */
+const processesMentioning = (text: string) =>
+  Effect.promise(async () => {
+    const pids: Array<number> = []
+    for (const entry of await readdir("/proc")) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")
+      if (cmdline.includes(text)) pids.push(Number(entry))
+    }
+    return pids
+  })
+
+/** SIGKILLs, by pid, the processes working in `workDir` (a killed worker's FFmpeg). */
+const killProcessesIn = (workDir: string) =>
+  Effect.flatMap(processesMentioning(workDir), (pids) =>
+    Effect.sync(() => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL")
+        } catch {
+          // It exited meanwhile.
+        }
+      }
+    })
+  )
+
+/**
+ * Runs fixtures/media-worker-child.ts against the layer's database and the blobs in `blobRoot`, with its temporary
+ * files in `workDir` and MEDIA_TEST_CONFIG plus `env` as its settings. `line` waits for an output line matching
+ * `pattern`; `kill` SIGKILLs the child, then the FFmpeg it left running (FFmpeg runs in its own process group and
+ * nothing stops it when its parent dies: it is found by `workDir` in its command line and killed by pid). The child
+ * is killed when the scope closes.
+ */
+export const startWorkerChild = (options: {
+  readonly blobRoot: string
+  readonly workDir: string
+  readonly env?: Readonly<Record<string, string>>
+}) =>
+  Effect.gen(function* () {
+    const env = {
+      ...process.env,
+      ...Object.fromEntries(MEDIA_TEST_CONFIG),
+      ...options.env,
+      MEDIA_DATABASE_URL: yield* testDatabaseUrl,
+      MEDIA_BLOB_ROOT: options.blobRoot,
+      TMPDIR: options.workDir
+    }
+    let output = ""
+    const child: ChildProcess = yield* Effect.acquireRelease(
+      Effect.sync(() => spawn(process.execPath, [workerChildScript], { env, stdio: ["ignore", "pipe", "pipe"] })),
+      (child) =>
+        Effect.sync(() => {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+        }).pipe(Effect.zipRight(killProcessesIn(options.workDir)))
+    )
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString()
+    }
+    child.stdout?.on("data", collect)
+    child.stderr?.on("data", collect)
+
+    const line = (pattern: RegExp) =>
+      Effect.async<RegExpExecArray, WorkerChildFailed>((resume) => {
+        const check = () => {
+          const match = pattern.exec(output)
+          if (match !== null) resume(Effect.succeed(match))
+        }
+        const exited = (code: number | null, signal: string | null) =>
+          resume(Effect.fail(new WorkerChildFailed({ reason: `exited (${code ?? signal}) before ${pattern}`, output })))
+        child.stdout?.on("data", check)
+        child.once("exit", exited)
+        check()
+        return Effect.sync(() => {
+          child.stdout?.off("data", check)
+          child.off("exit", exited)
+        })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: "30 seconds",
+          onTimeout: () => new WorkerChildFailed({ reason: `no ${pattern} within 30 s`, output })
+        })
+      )
+
+    const kill = Effect.async<string | null>((resume) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.succeed(child.signalCode))
+      child.once("exit", (_code, signal) => resume(Effect.succeed(signal)))
+      child.kill("SIGKILL")
+    }).pipe(Effect.tap(() => killProcessesIn(options.workDir)))
+
+    return { line, kill }
+  })
