@@ -232,11 +232,15 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
     const retry = (user: AuthenticatedUser, id: MediaId) =>
       Effect.gen(function* () {
         const row = yield* managed(user, id)
-        if (row.status !== "failed") {
+        const job = yield* jobs.byIdempotencyKey(TRANSCODE_QUEUE, id).pipe(Effect.orDie)
+        // A worker that died on the last attempt leaves its media queued or processing: the queue, not the pipeline,
+        // declared the job dead when its lease expired. That media can be retried too.
+        const abandoned =
+          (row.status === "queued" || row.status === "processing") && Option.isSome(job) && job.value.state === "dead"
+        if (row.status !== "failed" && !abandoned) {
           return yield* Effect.fail(new Contract.MediaNotRetryable({ id, status: row.status }))
         }
         yield* repo.setStatus(id, "queued", null)
-        const job = yield* jobs.byIdempotencyKey(TRANSCODE_QUEUE, id).pipe(Effect.orDie)
         if (Option.isSome(job) && job.value.state === "dead") yield* jobs.retry(job.value.id).pipe(Effect.orDie)
         else if (Option.isNone(job) || job.value.state === "completed") {
           // A completed job of a failed media ended by refusing its input; a new key gives it a new job.
