@@ -172,9 +172,14 @@ export const UploadsEndpointLive = Layer.effect(
         const user = await authenticate(req.headers)
         callers.set(req, user)
         if (req.method === "POST") return
-        // Somebody else's upload does not exist, as far as this caller can tell.
+        // Somebody else's upload does not exist, as far as this caller can tell; nor does one a media or caption
+        // took (its bytes are that media's source now: terminating the upload would delete them).
         const row = await run(Effect.flatMap(MediaRepo, (repo) => repo.uploadById(uploadId)))
-        if (Option.isNone(row) || (row.value.ownerId !== user.id && user.role !== "admin")) {
+        if (
+          Option.isNone(row) ||
+          (row.value.ownerId !== user.id && user.role !== "admin") ||
+          row.value.consumedAt !== null
+        ) {
           throw ERRORS.FILE_NOT_FOUND
         }
         // An upload that deferred its length passed no quota check when it was created: check each PATCH instead,

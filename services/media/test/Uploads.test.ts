@@ -327,6 +327,30 @@ describe("media uploads (tus)", () => {
       )
     )
 
+    it.scoped("an upload a media took is gone for tus: HEAD, PATCH and DELETE answer 404 and its bytes stay", () =>
+      TestServices.provideLive(
+        Effect.gen(function* () {
+          const url = yield* serveMedia
+          const creator = yield* userWith("creator")
+          const dir = yield* tempDir
+          const source = join(dir, "source.mp4")
+          yield* generateSource(source, { seconds: 1, width: 320, height: 240, audio: false })
+          const bytes = yield* Effect.promise(() => readFile(source))
+          const uploadId = yield* tusUpload(url, creator.token, bytes)
+          const path = `/media/uploads/${uploadId}`
+          yield* (yield* clientAs(url, creator)).media.create({ uploadId, title: "Taken" })
+          const sourceKeys = yield* blobKeys(`uploads/${uploadId}/`)
+          expect(sourceKeys).toHaveLength(1)
+
+          expect((yield* head(url, creator, path)).status).toBe(404)
+          expect((yield* patch(url, creator, path, bytes.length, new Uint8Array(0))).status).toBe(404)
+          // Terminating the upload would delete the media's source.
+          expect((yield* send(url, "DELETE", path, bearer(creator))).status).toBe(404)
+          expect(yield* blobKeys(`uploads/${uploadId}/`)).toEqual(sourceKeys)
+        })
+      )
+    )
+
     it.scoped("media.create refuses learners, unknown uploads and other users' uploads", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
