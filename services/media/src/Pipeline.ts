@@ -12,8 +12,11 @@ import { generationPrefix, MediaSettings, TRANSCODE_QUEUE } from "./MediaLibrary
 import { MediaRepo } from "./Repo.ts"
 
 export const PipelineSettings = Config.all({
-  /** Transcodes run at once in this process (each FFmpeg already uses several threads). */
-  workers: Config.integer("MEDIA_WORKERS").pipe(Config.withDefault(1)),
+  /** Transcodes run at once in this process (each FFmpeg already uses several threads); 0 runs none here. */
+  workers: Config.integer("MEDIA_WORKERS").pipe(
+    Config.withDefault(1),
+    Config.validate({ message: "MEDIA_WORKERS must be from 0 to 64", validation: (n) => n >= 0 && n <= 64 })
+  ),
   /** Wall-clock limit of one transcode. */
   timeout: Config.duration("TRANSCODE_TIMEOUT").pipe(Config.withDefault("2 hours")),
   /** How long a worker holds a job between heartbeats; a dead worker's job returns after this. */
@@ -145,10 +148,14 @@ export const requeueUnfinished = Effect.gen(function* () {
   )
 })
 
-/** The worker loops of this process (MEDIA_WORKERS), running while the layer lives. */
+/**
+ * The worker loops of this process (MEDIA_WORKERS), running while the layer lives. With 0 this process only serves
+ * (API nodes); the queue is durable, so another process with workers picks the jobs up.
+ */
 export const PipelineWorkerLive = Layer.scopedDiscard(
   Effect.gen(function* () {
     const settings = yield* PipelineSettings
+    if (settings.workers === 0) return
     yield* requeueUnfinished.pipe(Effect.catchAll((error) => Effect.logWarning("could not requeue media", error)))
     yield* runWorker({
       queue: TRANSCODE_QUEUE,
