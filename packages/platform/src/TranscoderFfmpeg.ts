@@ -903,11 +903,21 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
       probeTimeout: settings.probeTimeout ?? "30 seconds"
     }
     const nice = resolved.niceness > 0 ? yield* findOnPath("nice", process.env.PATH ?? "") : Option.none<string>()
-    const niced = (program: string, args: ReadonlyArray<string>) =>
-      Option.match(nice, {
-        onNone: () => ({ command: program, args }),
-        onSome: (path) => ({ command: path, args: ["-n", String(resolved.niceness), program, ...args] })
+    // util-linux's setpriv (Linux) makes the kernel SIGKILL ffmpeg when this process dies, even by SIGKILL:
+    // otherwise an orphaned ffmpeg (it ignores SIGPIPE) would keep a core busy after its worker is gone.
+    const setpriv = process.platform === "linux" ? yield* findOnPath("setpriv", process.env.PATH ?? "") : Option.none()
+    const niced = (program: string, args: ReadonlyArray<string>) => {
+      const prioritised = Option.match(nice, {
+        onNone: () => [program, ...args],
+        onSome: (path) => [path, "-n", String(resolved.niceness), program, ...args]
       })
+      const guarded = Option.match(setpriv, {
+        onNone: () => prioritised,
+        onSome: (path) => [path, "--pdeathsig", "KILL", "--", ...prioritised]
+      })
+      const [command = program, ...rest] = guarded
+      return { command, args: rest }
+    }
 
     /** Runs ffprobe to its end within the probe timeout. */
     const ffprobe = (args: ReadonlyArray<string>) =>

@@ -1,7 +1,7 @@
 // Test wiring for media: the service over a fresh database, real FFmpeg, filesystem blobs and the Postgres job queue,
 // served over HTTP like the gateway serves it; users with signed tokens; sources generated with FFmpeg's lavfi.
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises"
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
@@ -258,14 +258,15 @@ export class WorkerChildFailed extends Data.TaggedError("WorkerChildFailed")<{
 
 const workerChildScript = new URL("./fixtures/media-worker-child.ts", import.meta.url).pathname
 
-/** Pids of the processes whose command line mentions `text`. */
+/** Pids of the processes whose command line mentions `text`, or whose working directory is under it. */
 const processesMentioning = (text: string) =>
   Effect.promise(async () => {
     const pids: Array<number> = []
     for (const entry of await readdir("/proc")) {
       if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
       const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")
-      if (cmdline.includes(text)) pids.push(Number(entry))
+      const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => "")
+      if (cmdline.includes(text) || cwd.startsWith(text)) pids.push(Number(entry))
     }
     return pids
   })
@@ -287,9 +288,8 @@ const killProcessesIn = (workDir: string) =>
 /**
  * Runs fixtures/media-worker-child.ts against the layer's database and the blobs in `blobRoot`, with its temporary
  * files in `workDir` and MEDIA_TEST_CONFIG plus `env` as its settings. `line` waits for an output line matching
- * `pattern`; `kill` SIGKILLs the child, then the FFmpeg it left running (FFmpeg runs in its own process group and
- * nothing stops it when its parent dies: it is found by `workDir` in its command line and killed by pid). The child
- * is killed when the scope closes.
+ * `pattern`; `kill` SIGKILLs the child and checks that no process still works in `workDir` (its FFmpeg must die
+ * with it). The child, and anything left in `workDir`, are killed when the scope closes.
  */
 export const startWorkerChild = (options: {
   readonly blobRoot: string
@@ -345,7 +345,19 @@ export const startWorkerChild = (options: {
       if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.succeed(child.signalCode))
       child.once("exit", (_code, signal) => resume(Effect.succeed(signal)))
       child.kill("SIGKILL")
-    }).pipe(Effect.tap(() => killProcessesIn(options.workDir)))
+    }).pipe(
+      // The FFmpeg it ran dies with it (the kernel's parent-death signal, set through setpriv): nothing works on.
+      Effect.tap(() =>
+        processesMentioning(options.workDir).pipe(
+          Effect.flatMap((pids) =>
+            pids.length === 0 ? Effect.void : Effect.fail(`processes still working in ${options.workDir}: ${pids}`)
+          ),
+          // At once (the kernel kills it with its parent): an orphan would still be encoding.
+          Effect.retry({ times: 4, schedule: Schedule.spaced("50 millis") }),
+          Effect.orDie
+        )
+      )
+    )
 
     return { line, kill }
   })
