@@ -1,7 +1,10 @@
-// The pure part of the harness: medians of load runs, candidate ÷ baseline ratios, the results JSON and the table.
+// The pure part of the harness: medians of runs, candidate ÷ baseline ratios, the results JSON and the table.
 import { Schema } from "effect"
 
-/** One bounded load run against one server; figures are null where the source does not report them. */
+/**
+ * One bounded load run against one server, or one timed job (a transcode: one "request" lasting `seconds`);
+ * figures are null where the source does not report them.
+ */
 export const Run = Schema.Struct({
   requestsPerSecond: Schema.Number,
   p50Ms: Schema.NullOr(Schema.Number),
@@ -10,9 +13,19 @@ export const Run = Schema.Struct({
    * CPU time (user + system, all threads) the server process spent per request during the run. Steadier than req/s
    * when other work shares the cores, since it does not count the time the server waited for a core.
    */
-  cpuMsPerRequest: Schema.NullOr(Schema.Number)
+  cpuMsPerRequest: Schema.NullOr(Schema.Number),
+  /** Wall-clock seconds of a run that does one job; absent for load runs. */
+  seconds: Schema.optional(Schema.Number)
 })
 export type Run = typeof Run.Type
+
+/** What a comparison relates: request rates of load runs, wall times of jobs, or p99 latencies of load runs. */
+export const Metric = Schema.Literal("requestsPerSecond", "seconds", "p99Ms")
+export type Metric = typeof Metric.Type
+
+/** Whether the ratio must reach the target (throughput: higher is better) or stay within it (times, latencies). */
+export const TargetKind = Schema.Literal("atLeast", "atMost")
+export type TargetKind = typeof TargetKind.Type
 
 /** A server's runs across the rounds and their medians (each statistic's median on its own). */
 export const Measured = Schema.Struct({
@@ -29,23 +42,41 @@ export const Comparison = Schema.Struct({
   connections: Schema.Number,
   candidate: Measured,
   baseline: Measured,
+  /** The figure the ratio relates (absent in older results: req/s). */
+  metric: Schema.optionalWith(Metric, { default: () => "requestsPerSecond" }),
   /**
-   * The median over rounds of candidate req/s ÷ baseline req/s within a round: each pair ran back to back, so a
-   * machine whose speed drifts between rounds (other work, thermal) moves both sides of a pair alike.
+   * The median over rounds of the candidate's figure ÷ the baseline's within a round: each pair ran back to back, so
+   * a machine whose speed drifts between rounds (other work, thermal) moves both sides of a pair alike.
    */
   ratio: Schema.Number,
-  /** median candidate req/s ÷ median baseline req/s (the medians may come from different rounds) */
+  /** the candidate's median figure ÷ the baseline's (the medians may come from different rounds) */
   ratioOfMedians: Schema.Number,
   /** candidate ÷ baseline within each round */
   roundRatios: Schema.Array(Schema.Number),
   /** median candidate CPU ms per request ÷ the baseline's (2 = the candidate burns twice the CPU per request) */
   cpuCostRatio: Schema.NullOr(Schema.Number),
   target: Schema.NullOr(Schema.Number),
+  /** ratio ≥ target, or ratio ≤ target (absent in older results: ≥). */
+  targetKind: Schema.optionalWith(TargetKind, { default: () => "atLeast" }),
   /** When set, the candidate's median p99 must also be at most this many times the baseline's. */
   p99Limit: Schema.optional(Schema.Number),
   verdict: Schema.Literal("pass", "MISSED", "info")
 })
 export type Comparison = typeof Comparison.Type
+
+/** A comparison this machine could not make (a baseline's program is missing), with the candidate's figures if any. */
+export const Skipped = Schema.Struct({
+  bench: Schema.String,
+  description: Schema.String,
+  reason: Schema.String,
+  candidate: Schema.optional(Measured)
+})
+export type Skipped = typeof Skipped.Type
+
+/** What a section hands back: comparisons, and the ones it had to skip. */
+export type Outcome = Comparison | Skipped
+
+export const isSkipped = (outcome: Outcome): outcome is Skipped => "reason" in outcome
 
 export const Settings = Schema.Struct({
   durationSeconds: Schema.Number,
@@ -55,6 +86,9 @@ export const Settings = Schema.Struct({
   loginConnections: Schema.Int,
   searchConnections: Schema.optional(Schema.Int),
   searchCourses: Schema.optional(Schema.Int),
+  mediaSeconds: Schema.optional(Schema.Number),
+  mediaRounds: Schema.optional(Schema.Int),
+  mediaConnections: Schema.optional(Schema.Int),
   sections: Schema.Array(Schema.String)
 })
 export type Settings = typeof Settings.Type
@@ -76,6 +110,8 @@ export const BenchReport = Schema.Struct({
   settings: Settings,
   notes: Schema.Array(Schema.String),
   comparisons: Schema.Array(Comparison),
+  /** Comparisons that could not be made here, and why (absent in older results). */
+  skipped: Schema.optionalWith(Schema.Array(Skipped), { default: () => [] }),
   /** Sections that could not run, with why; their comparisons are absent. */
   failures: Schema.Array(Schema.Struct({ section: Schema.String, error: Schema.String }))
 })
@@ -104,20 +140,34 @@ export const percentile = (values: ReadonlyArray<number>, p: number): number => 
   return sorted[rank - 1] ?? Number.NaN
 }
 
-export const measured = (name: string, runs: ReadonlyArray<Run>): Measured => ({
-  name,
-  runs,
-  median: {
-    requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
-    p50Ms: medianOrNull(runs.map((run) => run.p50Ms)),
-    p99Ms: medianOrNull(runs.map((run) => run.p99Ms)),
-    cpuMsPerRequest: medianOrNull(runs.map((run) => run.cpuMsPerRequest))
+export const measured = (name: string, runs: ReadonlyArray<Run>): Measured => {
+  const seconds = medianOrNull(runs.map((run) => run.seconds ?? null))
+  return {
+    name,
+    runs,
+    median: {
+      requestsPerSecond: median(runs.map((run) => run.requestsPerSecond)),
+      p50Ms: medianOrNull(runs.map((run) => run.p50Ms)),
+      p99Ms: medianOrNull(runs.map((run) => run.p99Ms)),
+      cpuMsPerRequest: medianOrNull(runs.map((run) => run.cpuMsPerRequest)),
+      ...(seconds === null ? {} : { seconds })
+    }
   }
-})
+}
 
-/** A ratio of rates; 0 when the baseline did nothing (so a broken baseline never reads as a pass). */
+/** A run's figure for `metric`; NaN when the run does not have it. */
+export const figureOf = (run: Run, metric: Metric): number =>
+  metric === "requestsPerSecond"
+    ? run.requestsPerSecond
+    : ((metric === "seconds" ? run.seconds : run.p99Ms) ?? Number.NaN)
+
+/** A ratio of figures; 0 when the baseline measured nothing (so a broken baseline never reads as a pass). */
 export const ratio = (candidate: number, baseline: number): number =>
   baseline > 0 && Number.isFinite(candidate) ? candidate / baseline : 0
+
+/** Whether `value` meets `target` the way `kind` says; a ratio of 0 (a side measured nothing) never does. */
+export const meetsTarget = (value: number, target: number, kind: TargetKind): boolean =>
+  value > 0 && Number.isFinite(value) && (kind === "atLeast" ? value >= target : value <= target)
 
 export const compare = (input: {
   readonly bench: string
@@ -126,22 +176,39 @@ export const compare = (input: {
   readonly candidate: Measured
   readonly baseline: Measured
   readonly target: number | null
+  /** Default `atLeast`. */
+  readonly targetKind?: TargetKind
+  /** Default `requestsPerSecond`. */
+  readonly metric?: Metric
   readonly p99Limit?: number
 }): Comparison => {
+  const metric = input.metric ?? "requestsPerSecond"
+  const targetKind = input.targetKind ?? "atLeast"
   const rounds = Math.min(input.candidate.runs.length, input.baseline.runs.length)
+  const of = (runs: ReadonlyArray<Run>, i: number) => {
+    const run = runs[i]
+    return run === undefined ? 0 : figureOf(run, metric)
+  }
   const roundRatios = Array.from({ length: rounds }, (_, i) =>
-    ratio(input.candidate.runs[i]?.requestsPerSecond ?? 0, input.baseline.runs[i]?.requestsPerSecond ?? 0)
+    ratio(of(input.candidate.runs, i), of(input.baseline.runs, i))
   )
   const value = roundRatios.length === 0 ? 0 : median(roundRatios)
   const candidateCpu = input.candidate.median.cpuMsPerRequest
   const baselineCpu = input.baseline.median.cpuMsPerRequest
   return {
     ...input,
+    metric,
+    targetKind,
     ratio: value,
-    ratioOfMedians: ratio(input.candidate.median.requestsPerSecond, input.baseline.median.requestsPerSecond),
+    ratioOfMedians: ratio(figureOf(input.candidate.median, metric), figureOf(input.baseline.median, metric)),
     cpuCostRatio: candidateCpu !== null && baselineCpu !== null && baselineCpu > 0 ? candidateCpu / baselineCpu : null,
     roundRatios,
-    verdict: input.target === null ? "info" : value >= input.target && !p99Exceeded(input) ? "pass" : "MISSED"
+    verdict:
+      input.target === null
+        ? "info"
+        : meetsTarget(value, input.target, targetKind) && !p99Exceeded(input)
+          ? "pass"
+          : "MISSED"
   }
 }
 
@@ -168,8 +235,22 @@ const millis = (value: number | null) =>
         ? value.toFixed(1)
         : value.toFixed(2)
     : "—"
-const cpu = (value: number | null) => (value === null || !Number.isFinite(value) ? "—" : value.toFixed(3))
+const cpu = (value: number | null) =>
+  value === null || !Number.isFinite(value) ? "—" : value >= 100 ? value.toFixed(0) : value.toFixed(3)
 const latency = (run: Run) => `${millis(run.p50Ms)}/${millis(run.p99Ms)}`
+
+/** A run's figure for `metric`, with its unit. */
+export const formatFigure = (run: Run, metric: Metric): string =>
+  metric === "requestsPerSecond"
+    ? `${rate(run.requestsPerSecond)} req/s`
+    : metric === "seconds"
+      ? `${run.seconds === undefined ? "—" : run.seconds.toFixed(1)} s`
+      : `p99 ${millis(run.p99Ms)} ms`
+
+const bound = (c: Comparison) => `${c.targetKind === "atMost" ? "≤" : "≥"} ${(c.target ?? 0).toFixed(2)}`
+
+const targetText = (c: Comparison) =>
+  c.target === null ? "—" : `${bound(c)}${c.p99Limit === undefined ? "" : `, p99 ≤ ${c.p99Limit}×`}`
 
 /** Fixed-width columns; the first column left-aligned, the rest right-aligned. */
 export const formatColumns = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
@@ -190,15 +271,15 @@ export const formatColumns = (rows: ReadonlyArray<ReadonlyArray<string>>): strin
 }
 
 /**
- * The compact table: one line per comparison; req/s and latencies (p50/p99 ms) are each server's medians, the ratio
- * is the median of the per-round ratios.
+ * The compact table: one line per comparison; the compared figures (req/s, job seconds or p99 ms) and latencies
+ * (p50/p99 ms) are each server's medians, the ratio is the median of the per-round ratios.
  */
 export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
   formatColumns([
     [
       "bench",
-      "cand req/s",
-      "base req/s",
+      "candidate",
+      "baseline",
       "ratio",
       "target",
       "result",
@@ -208,10 +289,10 @@ export const formatTable = (comparisons: ReadonlyArray<Comparison>): string =>
     ],
     ...comparisons.map((c) => [
       c.bench,
-      rate(c.candidate.median.requestsPerSecond),
-      rate(c.baseline.median.requestsPerSecond),
+      formatFigure(c.candidate.median, c.metric),
+      formatFigure(c.baseline.median, c.metric),
       c.ratio.toFixed(2),
-      c.target === null ? "—" : `≥ ${c.target.toFixed(2)}${c.p99Limit === undefined ? "" : `, p99 ≤ ${c.p99Limit}×`}`,
+      targetText(c),
       c.verdict,
       latency(c.candidate.median),
       latency(c.baseline.median),
@@ -225,10 +306,21 @@ export const missedLines = (comparisons: ReadonlyArray<Comparison>): ReadonlyArr
     .filter((c) => c.verdict === "MISSED")
     .map(
       (c) =>
-        `MISSED: ${c.bench} is ${c.ratio.toFixed(2)}× ${c.baseline.name}, target ≥ ${(c.target ?? 0).toFixed(2)}× ` +
-        `(${rate(c.candidate.median.requestsPerSecond)} vs ${rate(c.baseline.median.requestsPerSecond)} req/s)` +
+        `MISSED: ${c.bench} is ${c.ratio.toFixed(2)}× ${c.baseline.name}, target ${bound(c)}× ` +
+        `(${formatFigure(c.candidate.median, c.metric)} vs ${formatFigure(c.baseline.median, c.metric)})` +
         (p99Exceeded(c)
           ? `; p99 ${millis(c.candidate.median.p99Ms)} ms vs ${millis(c.baseline.median.p99Ms)} ms, limit ` +
             `${c.p99Limit}× the baseline's`
           : "")
     )
+
+/** One line per comparison that could not be made, with why and the candidate's figures when measured. */
+export const skippedLines = (skipped: ReadonlyArray<Skipped>): ReadonlyArray<string> =>
+  skipped.map(
+    (s) =>
+      `SKIPPED: ${s.bench}: ${s.reason}` +
+      (s.candidate === undefined
+        ? ""
+        : ` (${s.candidate.name}: ${formatFigure(s.candidate.median, "requestsPerSecond")}, p50/p99 ` +
+          `${latency(s.candidate.median)} ms)`)
+  )

@@ -1,6 +1,6 @@
 // How long and how hard the bench runs: BENCH_* environment variables, checked, with defaults under ~6 minutes.
 
-export const SECTIONS = ["userMe", "login", "rpcOverhead", "search"] as const
+export const SECTIONS = ["userMe", "login", "rpcOverhead", "search", "media"] as const
 export type Section = (typeof SECTIONS)[number]
 
 export interface BenchSettings {
@@ -17,6 +17,12 @@ export interface BenchSettings {
   readonly searchConnections: number
   /** Published courses seeded for course.search. */
   readonly searchCourses: number
+  /** Length in seconds of the generated 1080p source the media section transcodes. */
+  readonly mediaSeconds: number
+  /** Rounds of the transcode comparison (each round transcodes the source three times). */
+  readonly mediaRounds: number
+  /** Connections for the HLS segment GETs (Lectern and nginx). */
+  readonly mediaConnections: number
   readonly sections: ReadonlyArray<Section>
   /** A database there that may CREATE DATABASE; the bench database is created beside it. */
   readonly postgresUrl: string
@@ -79,6 +85,9 @@ export const settingsFromEnv = (
     loginConnections: positive(env, "BENCH_LOGIN_CONNECTIONS", 8, true),
     searchConnections: positive(env, "BENCH_SEARCH_CONNECTIONS", 64, true),
     searchCourses: positive(env, "BENCH_SEARCH_COURSES", 10_000, true),
+    mediaSeconds: positive(env, "BENCH_MEDIA_SECONDS", 20, false),
+    mediaRounds: positive(env, "BENCH_MEDIA_ROUNDS", 2, true),
+    mediaConnections: positive(env, "BENCH_MEDIA_CONNECTIONS", 16, true),
     sections,
     postgresUrl: env.BENCH_POSTGRES_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres",
     profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,

@@ -3,7 +3,9 @@
 // Settings (environment): BENCH_DURATION (s per measured run, default 5), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
 // BENCH_CONNECTIONS (user.me, 32), BENCH_LOGIN_CONNECTIONS (session.login and argon2, 8), BENCH_SEARCH_CONNECTIONS
 // (course.search, 64), BENCH_SEARCH_COURSES (10000), BENCH_SEARCH_PREPARED (1: the search baselines send named
-// statements, as the gateway does), BENCH_SECTIONS (userMe,login,rpcOverhead,search),
+// statements, as the gateway does), BENCH_MEDIA_SECONDS (length of the generated 1080p source, 20),
+// BENCH_MEDIA_ROUNDS (transcode rounds, 2), BENCH_MEDIA_CONNECTIONS (HLS segment GETs, 16),
+// BENCH_SECTIONS (userMe,login,rpcOverhead,search,media),
 // BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
 // BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds).
 // Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran, 1 when a section could not.
@@ -15,7 +17,17 @@ import { Schema } from "effect"
 import { type BenchDatabase, createBenchDatabase } from "./BenchDatabase.ts"
 import { type BenchGateway, startGateway } from "./Gateway.ts"
 import { runLogin } from "./LoginSection.ts"
-import { BenchReport, type Comparison, formatTable, missedLines } from "./Report.ts"
+import { runMedia } from "./MediaSection.ts"
+import {
+  BenchReport,
+  type Comparison,
+  formatTable,
+  isSkipped,
+  missedLines,
+  type Outcome,
+  type Skipped,
+  skippedLines
+} from "./Report.ts"
 import { runRpcOverhead } from "./RpcOverheadSection.ts"
 import { runSearch } from "./SearchSection.ts"
 import { type Section, settingsFromEnv } from "./Settings.ts"
@@ -44,10 +56,19 @@ const notes = [
     (loadAtStart >= cores ? " — something else is busy on this machine; expect noisy rounds." : "."),
   ...(settings.gatewayRoot === undefined
     ? []
-    : [`A second gateway from ${settings.gatewayRoot} (BENCH_GATEWAY_ROOT) runs in the user.me rounds as "patched".`])
+    : [`A second gateway from ${settings.gatewayRoot} (BENCH_GATEWAY_ROOT) runs in the user.me rounds as "patched".`]),
+  ...(settings.sections.includes("media")
+    ? [
+        "media: ffmpeg runs at nice 10 (the Transcoder's default) in the pipeline and in the bare commands alike, so " +
+          "any other work on the machine delays transcodes more than anything else: their wall times follow the load " +
+          "average, their CPU per job (ffprobe and ffmpeg included) much less. Segment GETs use the bench's own lean " +
+          "loader (autocannon turns every 1.5 MB body into a string, which would cap both servers alike)."
+      ]
+    : [])
 ]
 
 const comparisons: Array<Comparison> = []
+const skipped: Array<Skipped> = []
 const failures: Array<{ section: string; error: string }> = []
 
 let database: BenchDatabase | undefined
@@ -69,11 +90,14 @@ process.once("SIGINT", () => {
   void cleanUp().finally(() => process.exit(130))
 })
 
-const section = async (name: Section, title: string, run: () => Promise<ReadonlyArray<Comparison>>) => {
+const section = async (name: Section, title: string, run: () => Promise<ReadonlyArray<Outcome>>) => {
   if (!settings.sections.includes(name)) return
   log(`\n== ${title}`)
   try {
-    comparisons.push(...(await run()))
+    for (const outcome of await run()) {
+      if (isSkipped(outcome)) skipped.push(outcome)
+      else comparisons.push(outcome)
+    }
   } catch (error) {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
     failures.push({ section: name, error: text })
@@ -129,6 +153,12 @@ try {
   await section("search", `course.search at ${settings.searchConnections} connections`, () =>
     runSearch({ settings, log })
   )
+  await section(
+    "media",
+    `media: transcode of a ${settings.mediaSeconds} s 1080p source, HLS segments at ${settings.mediaConnections} ` +
+      "connections, course.search during a transcode",
+    () => runMedia({ settings, log })
+  )
   await section("rpcOverhead", "rpc-overhead.ts (its own fixed settings)", () =>
     runRpcOverhead({ timeoutSeconds: 240, log })
   )
@@ -158,18 +188,26 @@ const report = Schema.encodeSync(BenchReport)({
     loginConnections: settings.loginConnections,
     searchConnections: settings.searchConnections,
     searchCourses: settings.searchCourses,
+    mediaSeconds: settings.mediaSeconds,
+    mediaRounds: settings.mediaRounds,
+    mediaConnections: settings.mediaConnections,
     sections: settings.sections
   },
   notes,
   comparisons,
+  skipped,
   failures
 })
 mkdirSync(dirname(settings.resultsFile), { recursive: true })
 writeFileSync(settings.resultsFile, `${JSON.stringify(report, null, 2)}\n`)
 
 log(`\n${formatTable(comparisons)}`)
-log("(req/s, p50/p99 and CPU ms/req: each server's median over rounds; ratio: median of the per-round ratios)")
+log(
+  "(candidate/baseline: req/s, job seconds or p99 ms; these, p50/p99 and CPU ms/req (per job for transcodes): each " +
+    "server's median over rounds; ratio: median of the per-round ratios)"
+)
 for (const line of missedLines(comparisons)) log(line)
+for (const line of skippedLines(skipped)) log(line)
 for (const failure of failures) log(`FAILED section ${failure.section}: ${failure.error.split("\n")[0]}`)
 log(`\nresults: ${settings.resultsFile}`)
 if (settings.profileDir !== undefined) log(`CPU profiles: ${settings.profileDir}/*.cpuprofile`)

@@ -1,22 +1,33 @@
 // The harness's pure parts: medians, ratios and verdicts, the results JSON, the table, settings, round order, parsing.
+
+import { createServer } from "node:http"
 import { describe, expect, it } from "@effect/vitest"
+import type { Probe } from "@lectern/platform/Transcoder"
 import { Either, Schema } from "effect"
+import { getLoad, LoadRunFailed, ResponseCounter, UnreadableResponse } from "../src/Load.ts"
 import { processCpuSeconds } from "../src/Processes.ts"
 import { packageOf, summarizeProfile } from "../src/profile-summary.ts"
 import {
   BenchReport,
   compare,
   formatTable,
+  isSkipped,
   measured,
   median,
   missedLines,
   percentile,
   type Run,
-  ratio
+  ratio,
+  type Skipped,
+  skippedLines
 } from "../src/Report.ts"
 import { roundOrder } from "../src/Rounds.ts"
 import { parseRpcOverhead, rpcOverheadComparisons } from "../src/RpcOverheadSection.ts"
 import { InvalidSetting, settingsFromEnv } from "../src/Settings.ts"
+import { perRenditionArgs, planFor, singlePassArgs } from "../src/servers/MediaLadder.ts"
+import { coldSegmentCount, SEGMENT_BYTES, segmentFromPool } from "../src/servers/MediaSegments.ts"
+import { nginxConfig } from "../src/servers/Nginx.ts"
+import { cpuWithReapedChildren } from "../src/servers/ProcessTree.ts"
 
 const run = (
   requestsPerSecond: number,
@@ -146,6 +157,10 @@ describe("the results JSON", () => {
     },
     notes: ["n"],
     comparisons: [passing, comparison([1], [2], null)],
+    skipped: [
+      { bench: "s", description: "d", reason: "nginx not installed", candidate: measured("cand", [run(10)]) },
+      { bench: "t", description: "d", reason: "no candidate either" }
+    ],
     failures: [{ section: "login", error: "boom" }]
   }
 
@@ -164,6 +179,16 @@ describe("the results JSON", () => {
     })
     expect(json.comparisons[1].target).toBeNull()
   })
+  it("reads results written before metrics, target kinds and skipped comparisons as req/s, ≥ and none", () => {
+    const { skipped: _skipped, ...older } = JSON.parse(JSON.stringify(Schema.encodeSync(BenchReport)(report)))
+    for (const c of older.comparisons) {
+      delete c.metric
+      delete c.targetKind
+    }
+    const decoded = Schema.decodeUnknownSync(BenchReport)(older)
+    expect(decoded.skipped).toEqual([])
+    expect(decoded.comparisons[0]).toMatchObject({ metric: "requestsPerSecond", targetKind: "atLeast" })
+  })
   it("rejects a comparison without its ratio", () => {
     const { ratio: _dropped, ...withoutRatio } = passing
     const broken = { ...report, comparisons: [withoutRatio] }
@@ -176,15 +201,294 @@ describe("the table", () => {
   it("has a header and one line per comparison", () => {
     const lines = formatTable(comparisons).split("\n")
     expect(lines).toHaveLength(4)
-    expect(lines[0]).toMatch(/^bench\s+cand req\/s\s+base req\/s\s+ratio\s+target\s+result/)
-    expect(lines[1]).toMatch(/40\s+100\s+0\.40\s+≥ 0\.50\s+MISSED/)
-    expect(lines[2]).toMatch(/120\s+100\s+1\.20\s+≥ 1\.00\s+pass/)
+    expect(lines[0]).toMatch(/^bench\s+candidate\s+baseline\s+ratio\s+target\s+result/)
+    expect(lines[1]).toMatch(/40 req\/s\s+100 req\/s\s+0\.40\s+≥ 0\.50\s+MISSED/)
+    expect(lines[2]).toMatch(/120 req\/s\s+100 req\/s\s+1\.20\s+≥ 1\.00\s+pass/)
     expect(lines[3]).toMatch(/0\.10\s+—\s+info/)
   })
   it("names every missed target, and only those", () => {
     const missed = missedLines(comparisons)
     expect(missed).toHaveLength(1)
     expect(missed[0]).toContain("MISSED: b is 0.40× base, target ≥ 0.50×")
+  })
+})
+
+describe("times and latencies: lower is better", () => {
+  const job = (seconds: number): Run => ({
+    requestsPerSecond: 1 / seconds,
+    p50Ms: null,
+    p99Ms: null,
+    cpuMsPerRequest: null,
+    seconds
+  })
+  const timed = (candidate: ReadonlyArray<number>, baseline: ReadonlyArray<number>, target: number, atMost = true) =>
+    compare({
+      bench: "pipeline ÷ bare",
+      description: "d",
+      connections: 1,
+      candidate: measured("pipeline", candidate.map(job)),
+      baseline: measured("bare", baseline.map(job)),
+      metric: "seconds",
+      targetKind: atMost ? "atMost" : "atLeast",
+      target
+    })
+
+  it("takes the median of a job's wall times, and none for load runs", () => {
+    expect(measured("x", [job(3), job(1), job(2)]).median.seconds).toBe(2)
+    expect(measured("x", [run(100)]).median.seconds).toBeUndefined()
+  })
+  it("relates wall times per round and passes at most at the target", () => {
+    const c = timed([21, 30, 20], [20, 20, 20], 1.05)
+    expect(c.roundRatios).toEqual([1.05, 1.5, 1])
+    expect(c.ratio).toBeCloseTo(1.05)
+    expect(c.ratioOfMedians).toBeCloseTo(21 / 20)
+    expect(c.verdict).toBe("pass")
+    expect(timed([22, 30, 21], [20, 20, 20], 1.05).verdict).toBe("MISSED")
+  })
+  it("can ask a time ratio to reach a target (the slower way ÷ the pipeline)", () => {
+    expect(timed([23], [20], 1.15, false).verdict).toBe("pass")
+    expect(timed([22], [20], 1.15, false).verdict).toBe("MISSED")
+  })
+  it("never passes when a side measured no time", () => {
+    expect(timed([20], [0], 1.05).verdict).toBe("MISSED")
+    const untimed = compare({
+      bench: "b",
+      description: "d",
+      connections: 1,
+      candidate: measured("cand", [job(20)]),
+      baseline: measured("base", [run(100)]),
+      metric: "seconds",
+      targetKind: "atMost",
+      target: 1.05
+    })
+    expect(untimed.ratio).toBe(0)
+    expect(untimed.verdict).toBe("MISSED")
+  })
+  it("relates p99 latencies, unknown ones never passing", () => {
+    const tail = (busy: number | null) =>
+      compare({
+        bench: "p99 busy ÷ idle",
+        description: "d",
+        connections: 64,
+        candidate: measured("busy", [run(90, 5, busy)]),
+        baseline: measured("idle", [run(100, 5, 100)]),
+        metric: "p99Ms",
+        targetKind: "atMost",
+        target: 1.5
+      })
+    expect(tail(150).verdict).toBe("pass")
+    expect(tail(151).verdict).toBe("MISSED")
+    expect(tail(null).verdict).toBe("MISSED")
+    expect(formatTable([tail(120)]).split("\n")[1]).toMatch(/p99 120 ms\s+p99 100 ms\s+1\.20\s+≤ 1\.50\s+pass/)
+  })
+  it("prints seconds and the ≤ bound, in the table and in what was missed", () => {
+    expect(formatTable([timed([21], [20], 1.05)]).split("\n")[1]).toMatch(/21\.0 s\s+20\.0 s\s+1\.05\s+≤ 1\.05\s+pass/)
+    expect(missedLines([timed([30], [20], 1.05)])).toEqual([
+      "MISSED: pipeline ÷ bare is 1.50× bare, target ≤ 1.05× (30.0 s vs 20.0 s)"
+    ])
+  })
+})
+
+describe("skipped comparisons", () => {
+  const skipped: Skipped = {
+    bench: "HLS segments cold ÷ nginx",
+    description: "d",
+    reason: "nginx not installed (apt-get install -y nginx)",
+    candidate: measured("gateway segments cold", [run(700, 10, 40)])
+  }
+  it("are told apart from comparisons", () => {
+    expect(isSkipped(skipped)).toBe(true)
+    expect(isSkipped(comparison([1], [1], null))).toBe(false)
+  })
+  it("say why, with the candidate's figures when it ran", () => {
+    expect(skippedLines([skipped, { bench: "x", description: "d", reason: "why" }])).toEqual([
+      "SKIPPED: HLS segments cold ÷ nginx: nginx not installed (apt-get install -y nginx) " +
+        "(gateway segments cold: 700 req/s, p50/p99 10.0/40.0 ms)",
+      "SKIPPED: x: why"
+    ])
+  })
+})
+
+describe("reading responses off a socket", () => {
+  const response = (status: string, body: string, headers = `Content-Length: ${body.length}\r\n`) =>
+    Buffer.from(`HTTP/1.1 ${status}\r\nContent-Type: video/mp2t\r\n${headers}\r\n${body}`)
+  const read = (chunks: ReadonlyArray<Uint8Array>) => {
+    const counter = new ResponseCounter()
+    const seen: Array<[number, number]> = []
+    for (const chunk of chunks) counter.push(chunk, (status, length) => seen.push([status, length]))
+    return seen
+  }
+
+  it("counts responses however the bytes are cut, even in one reused buffer", () => {
+    const bytes = Buffer.concat([response("200 OK", "x".repeat(300)), response("404 Not Found", "gone")])
+    const reused = Buffer.alloc(1)
+    const counter = new ResponseCounter()
+    const seen: Array<[number, number]> = []
+    for (const byte of bytes) {
+      reused[0] = byte
+      counter.push(reused, (status, length) => seen.push([status, length]))
+    }
+    expect(seen).toEqual([
+      [200, 300],
+      [404, 4]
+    ])
+    expect(read([bytes])).toEqual(seen)
+  })
+  it("refuses responses it cannot frame", () => {
+    expect(() => read([response("200 OK", "abc", "Transfer-Encoding: chunked\r\n")])).toThrow(UnreadableResponse)
+    expect(() => read([Buffer.from("SSH-2.0-OpenSSH\r\n\r\n")])).toThrow(/no status line/)
+  })
+})
+
+describe("the GET loader", () => {
+  const serve = async (answer: (path: string) => { status: number; body: Buffer }) => {
+    const asked: Array<string> = []
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? "")
+      const { status, body } = answer(req.url ?? "")
+      res.writeHead(status, { "content-length": body.length })
+      res.end(body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    return {
+      origin: `http://127.0.0.1:${port}`,
+      asked,
+      close: () => new Promise((resolve) => server.close(resolve))
+    }
+  }
+  const body = Buffer.alloc(200_000, 7)
+  const paths = ["/a.ts", "/b.ts", "/c.ts"]
+
+  it("requests the paths in turn across connections and measures each answer", async () => {
+    const server = await serve(() => ({ status: 200, body }))
+    try {
+      const measuredRun = await getLoad({
+        origin: server.origin,
+        paths,
+        bodyBytes: body.length,
+        connections: 2,
+        seconds: 0.3,
+        serverPids: [process.pid]
+      })
+      expect(measuredRun.requestsPerSecond).toBeGreaterThan(0)
+      expect(measuredRun.p99Ms).toBeGreaterThanOrEqual(measuredRun.p50Ms ?? Number.POSITIVE_INFINITY)
+      expect(measuredRun.cpuMsPerRequest).toBeTypeOf("number")
+      expect(new Set(server.asked)).toEqual(new Set(paths))
+      expect(server.asked.slice(0, 3).sort()).toEqual(paths)
+    } finally {
+      await server.close()
+    }
+  })
+  it("fails the run on an error status or a body of the wrong length", async () => {
+    const server = await serve((path) =>
+      path === "/b.ts" ? { status: 404, body: Buffer.from("no") } : { status: 200, body }
+    )
+    try {
+      const options = { origin: server.origin, connections: 1, seconds: 0.2, serverPids: [] }
+      await expect(getLoad({ ...options, paths, bodyBytes: body.length })).rejects.toThrow(/non-2xx \(404\)/)
+      await expect(getLoad({ ...options, paths: ["/a.ts"], bodyBytes: 5 })).rejects.toThrow(LoadRunFailed)
+      await expect(getLoad({ ...options, paths: [], bodyBytes: 5 })).rejects.toThrow(/no paths/)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe("the transcode baselines", () => {
+  const probe = (frameRate: number): Probe => ({
+    formatName: "mov,mp4,m4a,3gp,3g2,mj2",
+    durationSeconds: 20,
+    sizeBytes: 34_000_000,
+    video: {
+      codec: "h264",
+      profile: "Constrained Baseline",
+      pixelFormat: "yuv420p",
+      width: 1920,
+      height: 1080,
+      frameRate,
+      bitRate: 13_000_000
+    },
+    audio: { codec: "aac", channels: 2, sampleRate: 48_000, bitRate: 96_000 }
+  })
+  const settings = { threads: 1, preset: "veryfast" as const }
+  /** A rung's output options: from its `-map [v<rung>]` to its playlist path. */
+  const rungOptions = (args: ReadonlyArray<string>, rung: string) => {
+    const start = args.indexOf(`[v${rung}]`) - 1
+    const end = args.findIndex((arg) => arg.endsWith(`/${rung}/index.m3u8`))
+    return args.slice(start, end + 1)
+  }
+
+  it("runs one ffmpeg per rung, each decoding the source with the single pass's options for its rung", () => {
+    const plan = planFor("/in/source.mp4", "/out", probe(25), settings)
+    const single = singlePassArgs(plan)
+    const perRung = perRenditionArgs(plan)
+    expect(plan.rungs.map((rung) => rung.name)).toEqual(["360p", "720p", "1080p"])
+    expect(perRung).toHaveLength(3)
+    plan.rungs.forEach((rung, i) => {
+      const args = perRung[i] ?? []
+      expect(args.filter((arg) => arg === "-i")).toHaveLength(1)
+      expect(args.filter((arg) => arg === "libx264")).toHaveLength(1)
+      expect(rungOptions(args, rung.name)).toEqual(rungOptions(single, rung.name))
+      expect(rungOptions(args, rung.name).length).toBeGreaterThan(20)
+    })
+    const [low, middle, high] = perRung
+    for (const args of [low ?? [], middle ?? []]) {
+      expect(args).not.toContain("[posterout]")
+      expect(args).not.toContain("[spriteout]")
+      expect(args[args.indexOf("-filter_complex") + 1]).toMatch(/^\[0:v:0\]scale=\d+:\d+:flags=bicubic,[^;]*\[v\d+p\]$/)
+    }
+    expect(high).toContain("[posterout]")
+    expect(high).toContain("[spriteout]")
+    expect(single.filter((arg) => arg === "libx264")).toHaveLength(3)
+  })
+  it("keeps the frame-rate reduction of a fast source in every command", () => {
+    const plan = planFor("/in/source.mp4", "/out", probe(120), settings)
+    const [low] = perRenditionArgs(plan)
+    expect(low?.[(low?.indexOf("-filter_complex") ?? 0) + 1]).toMatch(/^\[0:v:0\]fps=60,scale=640:360/)
+  })
+})
+
+describe("the nginx baseline's config", () => {
+  it("serves the root on loopback with sendfile, in the foreground, writing only inside its directory", () => {
+    const config = nginxConfig({ dir: "/tmp/n", root: "/srv/blobs/v1", port: 8123, user: undefined })
+    for (const line of [
+      "worker_processes 1;",
+      "daemon off;",
+      "pid /tmp/n/nginx.pid;",
+      "error_log /tmp/n/error.log warn;",
+      "  access_log off;",
+      "  sendfile on;",
+      "  keepalive_requests 1000000;",
+      "    listen 127.0.0.1:8123;",
+      "    root /srv/blobs/v1;"
+    ]) {
+      expect(config.split("\n")).toContain(line)
+    }
+    expect(config).not.toContain("user ")
+    expect(config.match(/_temp_path (\S+);/g)?.every((line) => line.includes("/tmp/n/"))).toBe(true)
+    expect(nginxConfig({ dir: "/tmp/n", root: "/r", port: 1, user: "root" }).split("\n")[0]).toBe("user root;")
+  })
+})
+
+describe("bench segments", () => {
+  const pool = new Uint8Array(188 * 10).map((_, i) => (i % 188 === 0 ? 0x47 : Math.floor(i / 188)))
+
+  it("are whole TS packets of the pool, different for each index, wrapping around a short pool", () => {
+    const a = segmentFromPool(pool, 0, 188 * 25)
+    const b = segmentFromPool(pool, 1, 188 * 25)
+    expect(a).toHaveLength(188 * 25)
+    for (let at = 0; at < a.length; at += 188) expect(a[at]).toBe(0x47)
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false)
+    expect(() => segmentFromPool(new Uint8Array(100), 0, 188)).toThrow(/no TS packets/)
+  })
+  it("are ~1.5 MB, and the cold set outgrows the gateway's LRU", () => {
+    expect(SEGMENT_BYTES % 188).toBe(0)
+    expect(SEGMENT_BYTES).toBeGreaterThan(1_500_000)
+    expect(SEGMENT_BYTES).toBeLessThan(1_600_000)
+    const cache = 256 * 1024 * 1024
+    expect(coldSegmentCount(cache, SEGMENT_BYTES) * SEGMENT_BYTES).toBeGreaterThan(cache * 1.1)
   })
 })
 
@@ -201,8 +505,9 @@ describe("settings", () => {
   it("defaults to 5 s runs, 3 rounds, 32 connections and every section", () => {
     const settings = settingsFromEnv({}, "/x.json")
     expect(settings).toMatchObject({ durationSeconds: 5, rounds: 3, connections: 32, resultsFile: "/x.json" })
-    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search"])
+    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search", "media"])
     expect(settings).toMatchObject({ searchConnections: 64, searchCourses: 10_000 })
+    expect(settings).toMatchObject({ mediaSeconds: 20, mediaRounds: 2, mediaConnections: 16 })
     expect(settings.profileDir).toBeUndefined()
   })
   it("reads BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_SECTIONS", () => {
@@ -211,6 +516,15 @@ describe("settings", () => {
       "/x.json"
     )
     expect(settings).toMatchObject({ durationSeconds: 1.5, rounds: 5, connections: 8, sections: ["login", "userMe"] })
+  })
+  it("runs the media section alone and reads its settings", () => {
+    const settings = settingsFromEnv(
+      { BENCH_SECTIONS: "media", BENCH_MEDIA_SECONDS: "4", BENCH_MEDIA_ROUNDS: "1", BENCH_MEDIA_CONNECTIONS: "4" },
+      "/x.json"
+    )
+    expect(settings).toMatchObject({ sections: ["media"], mediaSeconds: 4, mediaRounds: 1, mediaConnections: 4 })
+    expect(() => settingsFromEnv({ BENCH_MEDIA_ROUNDS: "0" }, "/x.json")).toThrow(/BENCH_MEDIA_ROUNDS/)
+    expect(() => settingsFromEnv({ BENCH_MEDIA_SECONDS: "twenty" }, "/x.json")).toThrow(/BENCH_MEDIA_SECONDS/)
   })
   it("refuses what it cannot use, naming the variable", () => {
     expect(() => settingsFromEnv({ BENCH_ROUNDS: "2.5" }, "/x.json")).toThrow(/BENCH_ROUNDS/)
@@ -256,6 +570,10 @@ describe("CPU time of a process", () => {
     expect(seconds).toBeGreaterThanOrEqual(0)
     expect(processCpuSeconds(undefined)).toBeUndefined()
     expect(processCpuSeconds(2 ** 30)).toBeUndefined()
+  })
+  it("adds the CPU of reaped children", () => {
+    expect(cpuWithReapedChildren(process.pid)).toBeGreaterThanOrEqual(processCpuSeconds(process.pid) ?? 0)
+    expect(cpuWithReapedChildren(2 ** 30)).toBeUndefined()
   })
 })
 
