@@ -40,6 +40,8 @@ const Rating = Schema.Int.pipe(Schema.between(1, 5))
 
 export const EnrollmentCreated = Schema.Struct({ enrollmentId: Schema.UUID, courseId: CourseId, userId: UserId })
 export const EnrollmentCancelled = Schema.Struct({ enrollmentId: Schema.UUID, courseId: CourseId, userId: UserId })
+export const LessonCompleted = Schema.Struct({ userId: UserId, courseId: CourseId, lessonId: Schema.UUID })
+export const CourseCompleted = Schema.Struct({ userId: UserId, courseId: CourseId })
 export const ReviewCreated = Schema.Struct({
   reviewId: Schema.UUID,
   courseId: CourseId,
@@ -76,6 +78,8 @@ export const EventPayloads = {
   "lesson.changed": LessonChanged,
   "enrollment.created": EnrollmentCreated,
   "enrollment.cancelled": EnrollmentCancelled,
+  "lesson.completed": LessonCompleted,
+  "course.completed": CourseCompleted,
   "review.created": ReviewCreated,
   "review.updated": ReviewUpdated,
   "review.deleted": ReviewDeleted,

@@ -1046,7 +1046,9 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       applyCounterEvent,
       applyMediaEvent,
       /** For media playback: may anyone watch `mediaId` because a published course previews it? */
-      mediaInPublishedPreview: repo.mediaInPublishedPreview
+      mediaInPublishedPreview: repo.mediaInPublishedPreview,
+      /** For media playback by enrolled learners: the published courses that show `mediaId`. */
+      publishedCoursesShowingMedia: repo.publishedCoursesShowingMedia
     }
   })
 }) {}

@@ -526,6 +526,14 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
           duration_seconds = coalesce(${durationSeconds ?? null}::int, duration_seconds), updated_at = now()
         WHERE media_id = ${mediaId} AND kind = 'video' RETURNING id, course_id`
 
+    /** The published courses showing `mediaId` in a video lesson (preview or not). */
+    const publishedCoursesShowingMedia = (mediaId: MediaId) =>
+      sql<{ courseId: CourseId }>`SELECT DISTINCT l.course_id AS "courseId" FROM catalog.lessons l
+          JOIN catalog.courses c ON c.id = l.course_id
+          WHERE l.media_id = ${mediaId} AND l.kind = 'video' AND c.status = 'published' AND c.deleted_at IS NULL`.pipe(
+        Effect.map((rows) => rows.map((row) => row.courseId))
+      )
+
     /** Records the media service's last word on a video, for lessons that start showing it later. */
     const upsertMediaState = (mediaId: MediaId, ready: boolean, durationSeconds: number | undefined) =>
       sql`INSERT INTO catalog.media_states (media_id, ready, duration_seconds)
@@ -708,6 +716,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       reorder: die(reorder),
       setMediaReady: die(setMediaReady),
       mediaInPublishedPreview: die(mediaInPublishedPreview),
+      publishedCoursesShowingMedia: die(publishedCoursesShowingMedia),
       upsertMediaState: die(upsertMediaState),
       mediaState: die(mediaState),
       search: die(search),

@@ -1,9 +1,10 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
 import { AuthLive, Auth as AuthService } from "@lectern/auth"
 import { CatalogLive, CatalogRelayLive, Catalog as CatalogService, seedDemoContent } from "@lectern/catalog"
-import { Auth, Catalog, EventsAdmin, Media } from "@lectern/contracts"
+import { Auth, Catalog, EventsAdmin, Learning, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
-import { MediaLive, mediaHttpRoutes, mediaReadiness, PlaybackAccess } from "@lectern/media"
+import { LearningLive, LearningRelayLive } from "@lectern/learning"
+import { MediaLive, mediaHttpRoutes, mediaReadiness } from "@lectern/media"
 import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
 import { EventsAdminHandlers } from "@lectern/platform/EventsAdminHandlers"
 import { layerFromConfig as platformFromConfig, platformReadiness } from "@lectern/platform/Platform"
@@ -12,18 +13,19 @@ import { serve } from "@lectern/platform/Serve"
 import { SigningKeys } from "@lectern/platform/SigningKeys"
 import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { CatalogReaderFromCatalog, PlaybackAccessFromCatalogAndLearning } from "./Bridges.ts"
 
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
 
-/** Media playback for non-owners: anyone may watch a video a published course shows in a preview lesson. */
-const PlaybackAccessFromCatalog = Layer.effect(
-  PlaybackAccess,
-  Effect.map(CatalogService, (catalog) => ({ mayWatch: (mediaId) => catalog.mediaInPublishedPreview(mediaId) }))
-)
-
 const AuthAndCatalogLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHandlers, CatalogRelayLive).pipe(
   Layer.provideMerge(PlatformLive)
+)
+
+/** Learning over auth and catalog, reading catalog's curricula in process. */
+const LearningHostedLive = Layer.merge(LearningLive, LearningRelayLive).pipe(
+  Layer.provide(CatalogReaderFromCatalog),
+  Layer.provideMerge(AuthAndCatalogLive)
 )
 
 /**
@@ -31,8 +33,8 @@ const AuthAndCatalogLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHand
  * worker (MEDIA_WORKERS loops in this process).
  */
 export const ServicesLive = MediaLive.pipe(
-  Layer.provide(PlaybackAccessFromCatalog),
-  Layer.provideMerge(AuthAndCatalogLive)
+  Layer.provide(PlaybackAccessFromCatalogAndLearning),
+  Layer.provideMerge(LearningHostedLive)
 )
 
 /** `LECTERN_ADMIN_EMAIL` + `LECTERN_ADMIN_PASSWORD`: the first admin, created on a start that finds none. */
@@ -74,14 +76,15 @@ export const startGateway = Effect.gen(function* () {
       auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
       catalog: yield* makeRpcHttpHandler(Catalog.CatalogRpcs, { tracing }),
       events: yield* makeRpcHttpHandler(EventsAdmin.EventsAdminRpcs, { tracing }),
-      media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing })
+      media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing }),
+      learning: yield* makeRpcHttpHandler(Learning.LearningRpcs, { tracing })
     },
     http: yield* mediaHttpRoutes,
     jwks: keys.jwks,
     readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)]
   })
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
-    Effect.annotateLogs({ services: ["auth", "catalog", "events", "media"], url: listening.url })
+    Effect.annotateLogs({ services: ["auth", "catalog", "events", "media", "learning"], url: listening.url })
   )
   return listening
 })

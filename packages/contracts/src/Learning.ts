@@ -1,0 +1,139 @@
+// LearningRpcs: enrollment and progress measured from what was really played — learning's contract (quizzes,
+// assignments, certificates and recommendations join it next).
+import { Rpc, RpcGroup } from "@effect/rpc"
+import {
+  CourseId,
+  Cursor,
+  Forbidden,
+  InvalidCursor,
+  InvalidInput,
+  LessonId,
+  Money,
+  PageLimit,
+  UserId
+} from "@lectern/domain"
+import { Schema } from "effect"
+import { Authentication } from "./Middleware.ts"
+
+const strict = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
+  Schema.Struct(fields).annotations({ parseOptions: { onExcessProperty: "error" } })
+
+const MediaSeconds = Schema.Finite.pipe(
+  Schema.between(0, 86_400, { message: () => "a media position is 0 to 86,400 seconds" })
+)
+
+/** [from, to) in media seconds, from < to. */
+export const PlayedRange = Schema.Tuple(MediaSeconds, MediaSeconds).pipe(
+  Schema.filter(([from, to]) => from < to || "a played range must end after it starts")
+)
+
+export const Heartbeat = strict({
+  lessonId: LessonId,
+  mediaPositionSeconds: MediaSeconds,
+  /** What played since the previous heartbeat (a player sends one about every 10 s, and on pause and unload). */
+  playedRanges: Schema.Array(PlayedRange).pipe(Schema.maxItems(100, { message: () => "at most 100 played ranges" })),
+  playbackRate: Schema.Finite.pipe(Schema.between(0.25, 4, { message: () => "a playback rate is 0.25 to 4" }))
+})
+
+export const LessonStatus = Schema.Literal("not_started", "in_progress", "completed")
+
+export class LessonProgress extends Schema.Class<LessonProgress>("LessonProgress")({
+  lessonId: LessonId,
+  status: LessonStatus,
+  /** Share of the video actually watched, 0–100 (100 for a completed article). */
+  watchedPercent: Schema.Number,
+  resumePositionSeconds: Schema.Number,
+  completedAt: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+export class CourseProgress extends Schema.Class<CourseProgress>("CourseProgress")({
+  courseId: CourseId,
+  /** Completed lessons ÷ lessons, 0–100. */
+  percent: Schema.Number,
+  lessons: Schema.Array(LessonProgress)
+}) {}
+
+export class Enrollment extends Schema.Class<Enrollment>("Enrollment")({
+  courseId: CourseId,
+  courseTitle: Schema.String,
+  enrolledAt: Schema.DateTimeUtc,
+  progressPercent: Schema.Number,
+  lastLessonId: Schema.NullOr(LessonId),
+  resumePositionSeconds: Schema.NullOr(Schema.Number),
+  completedAt: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+export class RosterEntry extends Schema.Class<RosterEntry>("RosterEntry")({
+  userId: UserId,
+  enrolledAt: Schema.DateTimeUtc,
+  progressPercent: Schema.Number,
+  completedAt: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+export const RosterPage = Schema.Struct({ items: Schema.Array(RosterEntry), nextCursor: Schema.NullOr(Cursor) })
+
+// ---------------------------------------------------------------- errors
+
+/** Not a published course (or no such course): nothing to enroll in. */
+export class CourseNotAvailable extends Schema.TaggedError<CourseNotAvailable>()("CourseNotAvailable", {
+  courseId: Schema.String
+}) {}
+
+/** A paid course: enrolling needs an order, which Lectern does not take yet. */
+export class PaymentRequired extends Schema.TaggedError<PaymentRequired>()("PaymentRequired", {
+  courseId: Schema.String,
+  price: Money
+}) {}
+
+export class NotEnrolled extends Schema.TaggedError<NotEnrolled>()("NotEnrolled", {
+  courseId: Schema.String
+}) {}
+
+export class LessonNotFound extends Schema.TaggedError<LessonNotFound>()("LessonNotFound", {
+  id: Schema.String
+}) {}
+
+/** The call does not fit the lesson: a heartbeat for an article, `completeLesson` for a video, a range past the end. */
+export class InvalidProgress extends Schema.TaggedError<InvalidProgress>()("InvalidProgress", {
+  message: Schema.String
+}) {}
+
+// ---------------------------------------------------------------- RPCs
+
+export class LearningRpcs extends RpcGroup.make(
+  Rpc.make("enrollment.enroll", {
+    payload: strict({ courseId: CourseId }),
+    success: Enrollment,
+    error: Schema.Union(InvalidInput, CourseNotAvailable, PaymentRequired)
+  }),
+  Rpc.make("enrollment.leave", {
+    payload: strict({ courseId: CourseId }),
+    error: Schema.Union(InvalidInput, NotEnrolled)
+  }),
+  Rpc.make("enrollment.mine", { success: Schema.Array(Enrollment), error: InvalidInput }),
+  Rpc.make("enrollment.get", {
+    payload: strict({ courseId: CourseId }),
+    success: Enrollment,
+    error: Schema.Union(InvalidInput, NotEnrolled)
+  }),
+  Rpc.make("enrollment.roster", {
+    payload: strict({ courseId: CourseId, cursor: Schema.optional(Cursor), limit: Schema.optional(PageLimit) }),
+    success: RosterPage,
+    error: Schema.Union(InvalidInput, Forbidden, CourseNotAvailable, InvalidCursor)
+  }),
+  Rpc.make("progress.heartbeat", {
+    payload: Heartbeat,
+    success: LessonProgress,
+    error: Schema.Union(InvalidInput, LessonNotFound, NotEnrolled, InvalidProgress)
+  }),
+  Rpc.make("progress.completeLesson", {
+    payload: strict({ lessonId: LessonId }),
+    success: LessonProgress,
+    error: Schema.Union(InvalidInput, LessonNotFound, NotEnrolled, InvalidProgress)
+  }),
+  Rpc.make("progress.course", {
+    payload: strict({ courseId: CourseId }),
+    success: CourseProgress,
+    error: Schema.Union(InvalidInput, NotEnrolled)
+  })
+).middleware(Authentication) {}

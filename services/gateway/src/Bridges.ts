@@ -1,0 +1,42 @@
+// Where hosted services ask each other: media asks catalog and learning who may watch a video, learning reads
+// catalog's curricula. In one process these are direct calls on the services' layers.
+import { Catalog as CatalogService } from "@lectern/catalog"
+import { CatalogReader, Learning } from "@lectern/learning"
+import { PlaybackAccess } from "@lectern/media"
+import { Effect, Layer, Option } from "effect"
+
+/** Learning's view of a course: catalog's published course with its curriculum, as an anonymous viewer sees it. */
+export const CatalogReaderFromCatalog = Layer.effect(
+  CatalogReader,
+  Effect.map(CatalogService, (catalog) => ({
+    publishedCourse: (id) =>
+      catalog.getCourse(undefined, { id }).pipe(
+        Effect.option,
+        Effect.map(Option.filter((detail) => detail.course.status === "published"))
+      )
+  }))
+)
+
+/**
+ * Media playback for non-owners: anyone may watch a video a published course shows in a preview lesson, and a
+ * learner may watch one shown by a published course they are enrolled in.
+ */
+export const PlaybackAccessFromCatalogAndLearning = Layer.effect(
+  PlaybackAccess,
+  Effect.gen(function* () {
+    const catalog = yield* CatalogService
+    const learning = yield* Learning
+    return {
+      mayWatch: (mediaId, viewerId) =>
+        Effect.gen(function* () {
+          if (yield* catalog.mediaInPublishedPreview(mediaId)) return true
+          if (viewerId === undefined) return false
+          const courses = yield* catalog.publishedCoursesShowingMedia(mediaId)
+          for (const courseId of courses) {
+            if (yield* learning.isEnrolled(viewerId as never, courseId)) return true
+          }
+          return false
+        })
+    }
+  })
+)

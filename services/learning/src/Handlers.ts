@@ -1,0 +1,22 @@
+// Maps every LearningRpcs call to the Learning service, and nothing else.
+import { Learning as Contract, CurrentUser } from "@lectern/contracts"
+import { Effect } from "effect"
+import { Learning } from "./Learning.ts"
+
+export const LearningHandlers = Contract.LearningRpcs.toLayer(
+  Effect.gen(function* () {
+    const learning = yield* Learning
+    const withUser = <A, E, R>(f: (user: CurrentUser["Type"]) => Effect.Effect<A, E, R>) =>
+      Effect.flatMap(CurrentUser, f)
+    return Contract.LearningRpcs.of({
+      "enrollment.enroll": (input) => withUser((user) => learning.enroll(user, input.courseId)),
+      "enrollment.leave": (input) => withUser((user) => learning.leave(user, input.courseId)),
+      "enrollment.mine": () => withUser(learning.mine),
+      "enrollment.get": (input) => withUser((user) => learning.get(user, input.courseId)),
+      "enrollment.roster": (input) => withUser((user) => learning.roster(user, input)),
+      "progress.heartbeat": (input) => withUser((user) => learning.heartbeat(user, input)),
+      "progress.completeLesson": (input) => withUser((user) => learning.completeLesson(user, input.lessonId)),
+      "progress.course": (input) => withUser((user) => learning.courseProgress(user, input.courseId))
+    })
+  })
+)

@@ -1,0 +1,33 @@
+// Wiring of the learning service: its migrations, repo, domain service, RPC handlers, outbox relay and consumers.
+import { loadMigrations, migrate } from "@lectern/platform/Migrator"
+import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
+import { Layer } from "effect"
+import { LearningHandlers } from "./Handlers.ts"
+import { Learning } from "./Learning.ts"
+import { LearningConsumersLive } from "./LearningConsumers.ts"
+import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
+
+/** The learning schema's migrations: its SQL files, then the outbox (2) and processed events (3). */
+export const LearningMigrations = {
+  schema: LEARNING_SCHEMA,
+  migrations: [
+    ...loadMigrations(new URL("../migrations/", import.meta.url)),
+    outboxMigration(LEARNING_SCHEMA, 2),
+    processedEventsMigration(LEARNING_SCHEMA, 3)
+  ].sort((a, b) => a.id - b.id)
+}
+
+export const LearningSchemaLive = Layer.effectDiscard(migrate(LearningMigrations))
+
+const LearningRepoLive = LearningRepo.Default.pipe(Layer.provide(LearningSchemaLive))
+
+/** The domain service with its repo; needs SqlClient and a CatalogReader. */
+export const LearningDomainLive = Learning.Default.pipe(Layer.provideMerge(LearningRepoLive))
+
+/** Handlers for every LearningRpcs tag, plus Learning, with the catalog consumers running (needs an EventBus). */
+export const LearningLive = Layer.mergeAll(LearningHandlers, LearningConsumersLive).pipe(
+  Layer.provideMerge(LearningDomainLive)
+)
+
+/** Moves learning.outbox rows (enrollment.*, lesson.completed, course.completed) to the EventBus. */
+export const LearningRelayLive = layerRelay({ schema: LEARNING_SCHEMA }).pipe(Layer.provide(LearningSchemaLive))
