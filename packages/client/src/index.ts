@@ -2,7 +2,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import type { Rpc, RpcGroup } from "@effect/rpc"
 import { RpcClient, RpcMiddleware, RpcSerialization, RpcTest } from "@effect/rpc"
-import { Auth, Authentication, Catalog, EventsAdmin, Media, Viewer } from "@lectern/contracts"
+import { Auth, Authentication, Catalog, EventsAdmin, Learning, Media, Viewer } from "@lectern/contracts"
 import { Effect, Layer, type Scope } from "effect"
 
 /** Where the access token comes from: a fixed string, or a function read before every call (e.g. after refresh). */
@@ -57,7 +57,8 @@ export const makeLectern = (options: LecternClientOptions) =>
     const catalog = yield* makeDomainClient(Catalog.CatalogRpcs, "catalog", options)
     const events = yield* makeDomainClient(EventsAdmin.EventsAdminRpcs, "events", options)
     const media = yield* makeDomainClient(Media.MediaRpcs, "media", options)
-    return { auth, catalog, events, media }
+    const learning = yield* makeDomainClient(Learning.LearningRpcs, "learning", options)
+    return { auth, catalog, events, media, learning }
   })
 
 export type LecternClient = Effect.Effect.Success<ReturnType<typeof makeLectern>>
