@@ -10,10 +10,9 @@ export const CatalogReaderFromCatalog = Layer.effect(
   CatalogReader,
   Effect.map(CatalogService, (catalog) => ({
     publishedCourse: (id) =>
-      catalog.getCourse(undefined, { id }).pipe(
-        Effect.option,
-        Effect.map(Option.filter((detail) => detail.course.status === "published"))
-      )
+      catalog
+        .getCourse(undefined, { id })
+        .pipe(Effect.option, Effect.map(Option.filter((detail) => detail.course.status === "published")))
   }))
 )
 

@@ -1,6 +1,6 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
 import { AuthLive, Auth as AuthService } from "@lectern/auth"
-import { CatalogLive, CatalogRelayLive, Catalog as CatalogService, seedDemoContent } from "@lectern/catalog"
+import { CatalogLive, CatalogRelayLive, seedDemoContent } from "@lectern/catalog"
 import { Auth, Catalog, EventsAdmin, Learning, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
 import { LearningLive, LearningRelayLive } from "@lectern/learning"
