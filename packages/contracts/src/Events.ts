@@ -42,6 +42,14 @@ export const EnrollmentCreated = Schema.Struct({ enrollmentId: Schema.UUID, cour
 export const EnrollmentCancelled = Schema.Struct({ enrollmentId: Schema.UUID, courseId: CourseId, userId: UserId })
 export const LessonCompleted = Schema.Struct({ userId: UserId, courseId: CourseId, lessonId: Schema.UUID })
 export const CourseCompleted = Schema.Struct({ userId: UserId, courseId: CourseId })
+export const QuizSubmitted = Schema.Struct({
+  userId: UserId,
+  courseId: CourseId,
+  quizId: Schema.UUID,
+  attemptId: Schema.UUID,
+  scorePercent: Schema.Number,
+  passed: Schema.Boolean
+})
 export const ReviewCreated = Schema.Struct({
   reviewId: Schema.UUID,
   courseId: CourseId,
@@ -80,6 +88,7 @@ export const EventPayloads = {
   "enrollment.cancelled": EnrollmentCancelled,
   "lesson.completed": LessonCompleted,
   "course.completed": CourseCompleted,
+  "quiz.submitted": QuizSubmitted,
   "review.created": ReviewCreated,
   "review.updated": ReviewUpdated,
   "review.deleted": ReviewDeleted,

@@ -10,9 +10,11 @@ import {
   LessonId,
   Money,
   PageLimit,
+  QuizId,
   UserId
 } from "@lectern/domain"
 import { Schema } from "effect"
+import * as Quiz from "./LearningQuiz.ts"
 import { Authentication } from "./Middleware.ts"
 
 const strict = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
@@ -135,5 +137,41 @@ export class LearningRpcs extends RpcGroup.make(
     payload: strict({ courseId: CourseId }),
     success: CourseProgress,
     error: Schema.Union(InvalidInput, NotEnrolled)
+  }),
+  Rpc.make("quiz.create", {
+    payload: Quiz.QuizInput,
+    success: Quiz.Quiz,
+    error: Schema.Union(InvalidInput, Forbidden)
+  }),
+  Rpc.make("quiz.update", {
+    payload: Quiz.QuizUpdate,
+    success: Quiz.Quiz,
+    error: Schema.Union(InvalidInput, Forbidden, Quiz.QuizNotFound)
+  }),
+  Rpc.make("quiz.delete", {
+    payload: strict({ id: QuizId }),
+    error: Schema.Union(InvalidInput, Forbidden, Quiz.QuizNotFound)
+  }),
+  Rpc.make("quiz.start", {
+    payload: strict({ quizId: QuizId }),
+    success: Quiz.AttemptView,
+    error: Schema.Union(InvalidInput, Quiz.QuizNotFound, NotEnrolled, Quiz.AttemptLimitReached)
+  }),
+  Rpc.make("quiz.submit", {
+    payload: Quiz.SubmitInput,
+    success: Quiz.GradedAttempt,
+    error: Schema.Union(
+      InvalidInput,
+      Quiz.AttemptNotFound,
+      Quiz.AttemptAlreadySubmitted,
+      Quiz.AttemptExpired,
+      Quiz.InvalidAnswers,
+      Quiz.QuizNotFound
+    )
+  }),
+  Rpc.make("quiz.attempts", {
+    payload: strict({ quizId: QuizId }),
+    success: Schema.Array(Quiz.AttemptSummary),
+    error: Schema.Union(InvalidInput, Quiz.QuizNotFound)
   })
 ).middleware(Authentication) {}

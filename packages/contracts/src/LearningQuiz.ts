@@ -469,5 +469,3 @@ export class AttemptExpired extends Schema.TaggedError<AttemptExpired>()("Attemp
 export class InvalidAnswers extends Schema.TaggedError<InvalidAnswers>()("InvalidAnswers", {
   message: Schema.String
 }) {}
-
-export class NotEnrolled extends Schema.TaggedError<NotEnrolled>()("NotEnrolled", { courseId: CourseId }) {}

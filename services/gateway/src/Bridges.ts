@@ -12,7 +12,12 @@ export const CatalogReaderFromCatalog = Layer.effect(
     publishedCourse: (id) =>
       catalog
         .getCourse(undefined, { id })
-        .pipe(Effect.option, Effect.map(Option.filter((detail) => detail.course.status === "published")))
+        .pipe(Effect.option, Effect.map(Option.filter((detail) => detail.course.status === "published"))),
+    mayEdit: (user, id) =>
+      catalog.getCourse(user, { id }).pipe(
+        Effect.map((detail) => detail.canEdit),
+        Effect.orElseSucceed(() => false)
+      )
   }))
 )
 

@@ -5,6 +5,8 @@ import { Layer } from "effect"
 import { LearningHandlers } from "./Handlers.ts"
 import { Learning } from "./Learning.ts"
 import { LearningConsumersLive } from "./LearningConsumers.ts"
+import { QuizRepo } from "./QuizRepo.ts"
+import { Quizzes } from "./Quizzes.ts"
 import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
 
 /** The learning schema's migrations: its SQL files, then the outbox (2) and processed events (3). */
@@ -21,8 +23,10 @@ export const LearningSchemaLive = Layer.effectDiscard(migrate(LearningMigrations
 
 const LearningRepoLive = LearningRepo.Default.pipe(Layer.provide(LearningSchemaLive))
 
-/** The domain service with its repo; needs SqlClient and a CatalogReader. */
-export const LearningDomainLive = Learning.Default.pipe(Layer.provideMerge(LearningRepoLive))
+/** The domain services (enrollment and progress, quizzes) with their repos; need SqlClient and a CatalogReader. */
+export const LearningDomainLive = Layer.merge(Learning.Default, Quizzes.Default).pipe(
+  Layer.provideMerge(Layer.merge(LearningRepoLive, QuizRepo.Default.pipe(Layer.provide(LearningSchemaLive))))
+)
 
 /** Handlers for every LearningRpcs tag, plus Learning, with the catalog consumers running (needs an EventBus). */
 export const LearningLive = Layer.mergeAll(LearningHandlers, LearningConsumersLive).pipe(
