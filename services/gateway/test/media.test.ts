@@ -136,6 +136,20 @@ describe("media in the gateway", () => {
           expect((yield* lectern.media.media.playback({ mediaId: privateVideo.id }).pipe(Effect.flip))._tag).toBe(
             "MediaNotFound"
           )
+
+          // A learner who enrolls (learning asked by media) may watch the course's other video too.
+          const learnerEmail = Schema.decodeSync(Email)(`learner.${Date.now()}@example.com`)
+          yield* lectern.auth.user.register({ email: learnerEmail, password: ADMIN_PASSWORD, name: "Ada" })
+          const [mail] = yield* lectern.auth.dev.outbox({ to: learnerEmail })
+          const code = /\b(\d{6})\b/.exec(mail?.text ?? "")?.[1] ?? ""
+          token = (yield* lectern.auth.user.verifyEmail({ email: learnerEmail, code })).accessToken
+          expect((yield* lectern.media.media.playback({ mediaId: privateVideo.id }).pipe(Effect.flip))._tag).toBe(
+            "MediaNotFound"
+          )
+          const enrollment = yield* lectern.learning.enrollment.enroll({ courseId: course.id })
+          expect(enrollment.courseTitle).toBe("Filmed lessons")
+          const members = yield* lectern.media.media.playback({ mediaId: privateVideo.id })
+          expect(members.masterUrl).toContain(privateVideo.id)
         }).pipe(
           Effect.tapErrorCause(() =>
             Effect.flatMap(Gateway, (gateway) => Effect.sync(() => console.log(gateway.output().slice(-6000))))
