@@ -4,19 +4,19 @@ import type { SqlClient } from "@effect/sql"
 import { AuthLive } from "@lectern/auth"
 import { makeInProcessClient } from "@lectern/client"
 import { Catalog as Contract } from "@lectern/contracts"
-import { type CategoryId, type Role, UserId } from "@lectern/domain"
-import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
+import type { CategoryId } from "@lectern/domain"
 import type { Cache } from "@lectern/platform/Cache"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import type { EventBus } from "@lectern/platform/EventBus"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
-import { makePlatform, platformReadiness } from "@lectern/platform/Platform"
+import { makePlatform } from "@lectern/platform/Platform"
 import type { RateLimiter } from "@lectern/platform/RateLimiter"
 import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
-import { serve } from "@lectern/platform/Serve"
-import { ConfigProvider, type Duration, Effect, Layer } from "effect"
+import { serveForTest } from "@lectern/testkit/ServeForTest"
+import type { TestUser } from "@lectern/testkit/TestUsers"
+import { type Duration, Effect, Layer } from "effect"
 import { layer as layerCatalogCache } from "../src/CatalogCache.ts"
 import { makeCatalogLive } from "../src/Layer.ts"
 
@@ -48,22 +48,7 @@ export const makeCatalogTestLayer = (
     )
   )
 
-export interface TestUser {
-  readonly id: UserId
-  readonly role: Role
-  readonly token: string
-  /** For public calls, which send no token by themselves: `client.course.get(ref, user.headers)`. */
-  readonly headers: { readonly headers: { readonly authorization: string } }
-}
-
-/** A user with a signed access token; the catalog knows users only by the id in their token. */
-export const userWith = (role: Role) =>
-  Effect.gen(function* () {
-    const issuer = yield* AccessTokenIssuer
-    const id = UserId.make(crypto.randomUUID())
-    const { token } = yield* issuer.issue({ id, role, sessionId: crypto.randomUUID() })
-    return { id, role, token, headers: { headers: { authorization: `Bearer ${token}` } } } satisfies TestUser
-  })
+export { type TestUser, userWith } from "@lectern/testkit/TestUsers"
 
 /** An in-process catalog client calling as whoever `as` last named (nobody at first). */
 export const makeClient = Effect.gen(function* () {
@@ -123,18 +108,7 @@ export const publishedCourse = (
 /** Serves the catalog's RPCs over real HTTP (the platform's edge, a free port) for the life of the scope. */
 export const serveCatalogOverHttp = Effect.gen(function* () {
   const catalog = yield* makeRpcHttpHandler(Contract.CatalogRpcs)
-  const listening = yield* serve({ rpc: { catalog }, readiness: yield* platformReadiness }).pipe(
-    Effect.withConfigProvider(
-      ConfigProvider.fromMap(
-        new Map([
-          ["PORT", "0"],
-          ["HOST", "127.0.0.1"],
-          ["ACCESS_LOG", "false"]
-        ])
-      )
-    )
-  )
-  return listening.url
+  return yield* serveForTest({ rpc: { catalog } })
 })
 
 /** One raw RPC over HTTP, bypassing the typed client's own encoding: what a hostile or buggy caller sends. */

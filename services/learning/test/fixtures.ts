@@ -6,17 +6,17 @@ import { Catalog, makeCatalogLive } from "@lectern/catalog"
 import { layer as layerCatalogCache } from "@lectern/catalog/CatalogCache"
 import { makeInProcessClient } from "@lectern/client"
 import { Catalog as CatalogContract, Learning as Contract } from "@lectern/contracts"
-import { MediaId, type Role, UserId } from "@lectern/domain"
+import { MediaId } from "@lectern/domain"
 import { CatalogReaderFromCatalog } from "@lectern/gateway/Bridges"
-import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
-import { makePlatform, platformReadiness } from "@lectern/platform/Platform"
+import { makePlatform } from "@lectern/platform/Platform"
 import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
-import { serve } from "@lectern/platform/Serve"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { serveForTest } from "@lectern/testkit/ServeForTest"
+import type { TestUser } from "@lectern/testkit/TestUsers"
+import { Effect, Layer } from "effect"
 import { LearningLive } from "../src/Layer.ts"
 
 export const makeLearningTestLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
@@ -30,19 +30,7 @@ export const makeLearningTestLayer = (database: Layer.Layer<SqlClient.SqlClient>
   return LearningLive.pipe(Layer.provide(CatalogReaderFromCatalog), Layer.provideMerge(catalog))
 }
 
-export interface TestUser {
-  readonly id: UserId
-  readonly role: Role
-  readonly token: string
-}
-
-export const userWith = (role: Role) =>
-  Effect.gen(function* () {
-    const issuer = yield* AccessTokenIssuer
-    const id = UserId.make(crypto.randomUUID())
-    const { token } = yield* issuer.issue({ id, role, sessionId: crypto.randomUUID() })
-    return { id, role, token } satisfies TestUser
-  })
+export { type TestUser, userWith } from "@lectern/testkit/TestUsers"
 
 /** In-process clients for catalog and learning, calling as whoever `as` last named. */
 export const makeClients = Effect.gen(function* () {
@@ -112,18 +100,7 @@ export const publishedCourse = (
 /** Serves /rpc/learning on a free port; answers the base URL. */
 export const serveLearning = Effect.gen(function* () {
   const learning = yield* makeRpcHttpHandler(Contract.LearningRpcs)
-  const listening = yield* serve({ rpc: { learning }, readiness: yield* platformReadiness }).pipe(
-    Effect.withConfigProvider(
-      ConfigProvider.fromMap(
-        new Map([
-          ["PORT", "0"],
-          ["HOST", "127.0.0.1"],
-          ["ACCESS_LOG", "false"]
-        ])
-      )
-    )
-  )
-  return listening.url
+  return yield* serveForTest({ rpc: { learning } })
 })
 
 /** One raw learning RPC over HTTP: the failure's tag, or "Success". */

@@ -8,8 +8,7 @@ import { promisify } from "node:util"
 import { SqlClient } from "@effect/sql"
 import { makeLectern } from "@lectern/client"
 import { Media as Contract } from "@lectern/contracts"
-import { type MediaId, type Role, UserId } from "@lectern/domain"
-import { AccessTokenIssuer } from "@lectern/platform/AccessTokens"
+import type { MediaId } from "@lectern/domain"
 import { BlobStore } from "@lectern/platform/BlobStore"
 import { layerFs } from "@lectern/platform/BlobStoreFs"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
@@ -17,13 +16,14 @@ import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMe
 import type { JobQueue } from "@lectern/platform/JobQueue"
 import { layerPostgres as jobQueuePostgres } from "@lectern/platform/JobQueuePostgres"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
-import { makePlatform, platformReadiness } from "@lectern/platform/Platform"
+import { makePlatform } from "@lectern/platform/Platform"
 import { layerMemory as rateLimiterMemory } from "@lectern/platform/RateLimiterMemory"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
-import { serve } from "@lectern/platform/Serve"
 import type { Transcoder } from "@lectern/platform/Transcoder"
 import { layerFfmpeg } from "@lectern/platform/TranscoderFfmpeg"
+import { serveForTest } from "@lectern/testkit/ServeForTest"
 import { testPostgresUrl } from "@lectern/testkit/TestDatabase"
+import type { TestUser } from "@lectern/testkit/TestUsers"
 import { Clock, ConfigProvider, Data, Duration, Effect, Layer, Schedule } from "effect"
 import { Parser } from "m3u8-parser"
 import * as tus from "tus-js-client"
@@ -95,39 +95,12 @@ export const makeMediaTestLayer = (
   )
 }
 
-export interface TestUser {
-  readonly id: UserId
-  readonly role: Role
-  readonly token: string
-}
-
-export const userWith = (role: Role) =>
-  Effect.gen(function* () {
-    const issuer = yield* AccessTokenIssuer
-    const id = UserId.make(crypto.randomUUID())
-    const { token } = yield* issuer.issue({ id, role, sessionId: crypto.randomUUID() })
-    return { id, role, token } satisfies TestUser
-  })
+export { type TestUser, userWith } from "@lectern/testkit/TestUsers"
 
 /** Serves /rpc/media, /media/uploads and /media/hls on a free port; answers the base URL. */
 export const serveMedia = Effect.gen(function* () {
   const media = yield* makeRpcHttpHandler(Contract.MediaRpcs)
-  const listening = yield* serve({
-    rpc: { media },
-    http: yield* mediaHttpRoutes,
-    readiness: yield* platformReadiness
-  }).pipe(
-    Effect.withConfigProvider(
-      ConfigProvider.fromMap(
-        new Map([
-          ["PORT", "0"],
-          ["HOST", "127.0.0.1"],
-          ["ACCESS_LOG", "false"]
-        ])
-      )
-    )
-  )
-  return listening.url
+  return yield* serveForTest({ rpc: { media }, http: yield* mediaHttpRoutes })
 })
 
 /** A typed HTTP client calling as `user` (or anonymously). */
