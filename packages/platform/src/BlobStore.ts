@@ -77,10 +77,15 @@ export interface BlobStoreService {
     { readonly info: BlobInfo; readonly body: Stream.Stream<Uint8Array, BlobStoreUnavailable> },
     InvalidBlobKey | BlobNotFound | RangeNotSatisfiable | BlobStoreUnavailable
   >
-  /** Reads a whole object (or a byte range) into memory in as few reads as possible (segments, playlists). */
+  /**
+   * Reads a whole object (or a byte range) into memory in as few reads as possible (segments, playlists). With
+   * `into` large enough for the bytes, they are read into it and `bytes` is a view of it (a caller serving many
+   * large objects reuses buffers instead of making garbage); otherwise a new buffer is allocated.
+   */
   readonly read: (
     key: string,
-    range?: ByteRange
+    range?: ByteRange,
+    into?: Uint8Array
   ) => Effect.Effect<
     { readonly info: BlobInfo; readonly bytes: Uint8Array },
     InvalidBlobKey | BlobNotFound | RangeNotSatisfiable | BlobStoreUnavailable

@@ -457,14 +457,17 @@ export const makeFs = (root: string): Effect.Effect<BlobStoreService, BlobStoreU
           )
         ),
 
-      read: (key, range) =>
+      read: (key, range, into) =>
         Effect.acquireUseRelease(
           openObject("read", key),
           ({ handle, stats }) =>
             resolveRange(key, Number(stats.size), range).pipe(
               Effect.flatMap(({ start, length }) =>
                 io("read", key, async () => {
-                  const buffer = Buffer.allocUnsafeSlow(length)
+                  const buffer =
+                    into !== undefined && into.length >= length
+                      ? Buffer.from(into.buffer, into.byteOffset, length)
+                      : Buffer.allocUnsafeSlow(length)
                   let filled = 0
                   // One read of the whole range; more only if the kernel hands back less (ranges beyond 2 GiB).
                   while (filled < length) {

@@ -484,7 +484,7 @@ export const makeS3 = (
           }))
         ),
 
-      read: (key, range) =>
+      read: (key, range, into) =>
         fetchRange("read", key, range).pipe(
           Effect.flatMap(({ info, body }) =>
             send("read", key, async () => {
@@ -494,7 +494,7 @@ export const makeS3 = (
                 chunks.push(chunk)
                 length += chunk.length
               }
-              const bytes = new Uint8Array(length)
+              const bytes = into !== undefined && into.length >= length ? into.subarray(0, length) : new Uint8Array(length)
               let offset = 0
               for (const chunk of chunks) {
                 bytes.set(chunk, offset)

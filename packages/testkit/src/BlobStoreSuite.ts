@@ -149,6 +149,24 @@ export const blobStoreSuite = <E>(name: string, layer: Layer.Layer<BlobStore, E>
         }
       }))
 
+    test("reads into a caller's buffer when it is large enough, and into a new one otherwise", () =>
+      Effect.gen(function* () {
+        const store = yield* BlobStore
+        const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) % 256)
+        yield* store.put(key("into/object.bin"), bytes)
+        const reusable = new Uint8Array(4096).fill(0xff)
+        const whole = yield* store.read(key("into/object.bin"), undefined, reusable)
+        expectBytes(whole.bytes, bytes)
+        expect(whole.bytes.buffer).toBe(reusable.buffer)
+        const ranged = yield* store.read(key("into/object.bin"), { start: 10, end: 19 }, reusable)
+        expectBytes(ranged.bytes, bytes.subarray(10, 20))
+        expect(ranged.bytes.buffer).toBe(reusable.buffer)
+        const small = new Uint8Array(10)
+        const fresh = yield* store.read(key("into/object.bin"), undefined, small)
+        expectBytes(fresh.bytes, bytes)
+        expect(fresh.bytes.buffer).not.toBe(small.buffer)
+      }))
+
     test("serves byte ranges, and refuses ranges outside the object", () =>
       Effect.gen(function* () {
         const store = yield* BlobStore

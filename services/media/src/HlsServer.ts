@@ -59,7 +59,36 @@ export class ByteLru {
 interface Served {
   readonly bytes: Uint8Array
   readonly etag: string
+  /** Gives a borrowed buffer back once the response is done with it. */
+  readonly release?: (() => void) | undefined
 }
+
+/**
+ * Reusable buffers for reads of immutable files not worth caching yet: a cold segment is read into a borrowed
+ * buffer and the buffer returns when its response closes, so serving many distinct segments makes no 1.5 MB garbage
+ * per request (fresh buffers measured ~10 full collections a second and a third of nginx's rate).
+ */
+export class BufferPool {
+  readonly #free: Array<Uint8Array> = []
+  readonly bufferBytes: number
+  readonly keep: number
+  constructor(bufferBytes: number, keep: number) {
+    this.bufferBytes = bufferBytes
+    this.keep = keep
+  }
+  take(): Uint8Array {
+    return this.#free.pop() ?? new Uint8Array(this.bufferBytes)
+  }
+  give(buffer: Uint8Array) {
+    if (this.#free.length < this.keep) this.#free.push(buffer)
+  }
+  get idle() {
+    return this.#free.length
+  }
+}
+
+/** Keys seen once lately: a file enters the LRU on its second request, so one-off reads do not churn it. */
+const SEEN_LIMIT = 50_000
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n` → inclusive [start, end]; "unsatisfiable" or undefined (ignore the header). */
 export const parseRange = (header: string | undefined, size: number) => {
@@ -87,7 +116,11 @@ const etagOf = (bytes: Uint8Array) => `"${createHash("sha256").update(bytes).dig
 
 export class HlsEndpoint extends Context.Tag("@lectern/media/HlsEndpoint")<
   HlsEndpoint,
-  { readonly handle: (req: IncomingMessage, res: ServerResponse) => void; readonly cache: ByteLru }
+  {
+    readonly handle: (req: IncomingMessage, res: ServerResponse) => void
+    readonly cache: ByteLru
+    readonly pool: BufferPool
+  }
 >() {}
 
 const STATE_TTL_MS = 2000
@@ -103,6 +136,8 @@ export const HlsEndpointLive = Layer.effect(
     const runtime = yield* Effect.runtime<never>()
     const runPromiseExit = Runtime.runPromiseExit(runtime)
     const cache = new ByteLru(cacheBytes)
+    const pool = new BufferPool(4 * 1024 * 1024, 64)
+    const seen = new Set<string>()
     // The media's state for a moment: a player fetching segments does not cost a query each.
     const states = new Map<
       string,
@@ -139,7 +174,7 @@ export const HlsEndpointLive = Layer.effect(
               captions: captions.map(({ language, label }) => ({ language, label }))
             })
           )
-          return Option.some({ bytes: body, etag: etagOf(body) })
+          return Option.some<Served>({ bytes: body, etag: etagOf(body) })
         }
         const caption = /^captions\/([^/]+)\.(vtt|m3u8)$/.exec(file)
         if (caption !== null) {
@@ -149,21 +184,40 @@ export const HlsEndpointLive = Layer.effect(
             const body = new TextEncoder().encode(
               captionPlaylist({ durationSeconds: media.durationSeconds ?? 0, language })
             )
-            return Option.some({ bytes: body, etag: etagOf(body) })
+            return Option.some<Served>({ bytes: body, etag: etagOf(body) })
           }
           const read = yield* blobs.read(captionKey(id, language))
-          return Option.some({ bytes: read.bytes, etag: `"${read.info.etag}"` })
+          return Option.some<Served>({ bytes: read.bytes, etag: `"${read.info.etag}"` })
         }
         const key = `${generationPrefix(id, media.generation)}${file}`
         const immutable = isImmutableHlsFile(file)
-        if (immutable) {
-          const hit = cache.get(key)
-          if (hit !== undefined) return Option.some(hit)
+        if (!immutable) {
+          const read = yield* blobs.read(key)
+          return Option.some<Served>({ bytes: read.bytes, etag: `"${read.info.etag}"` })
         }
-        const read = yield* blobs.read(key)
-        const served = { bytes: read.bytes, etag: `"${read.info.etag}"` }
-        if (immutable) cache.set(key, served)
-        return Option.some(served)
+        const hit = cache.get(key)
+        if (hit !== undefined) return Option.some<Served>(hit)
+        if (seen.has(key) || cacheBytes === 0) {
+          // Asked for again: worth a buffer of its own in the LRU.
+          const read = yield* blobs.read(key)
+          const served = { bytes: read.bytes, etag: `"${read.info.etag}"` }
+          if (cacheBytes > 0) cache.set(key, served)
+          seen.delete(key)
+          return Option.some<Served>(served)
+        }
+        if (seen.size >= SEEN_LIMIT) seen.clear()
+        seen.add(key)
+        const buffer = pool.take()
+        const read = yield* blobs
+          .read(key, undefined, buffer)
+          .pipe(Effect.onError(() => Effect.sync(() => pool.give(buffer))))
+        const borrowed = read.bytes.buffer === buffer.buffer
+        if (!borrowed) pool.give(buffer)
+        return Option.some<Served>({
+          bytes: read.bytes,
+          etag: `"${read.info.etag}"`,
+          release: borrowed ? () => pool.give(buffer) : undefined
+        })
       }).pipe(Effect.catchTag("BlobNotFound", () => Effect.succeed(Option.none<Served>())))
 
     const respond = (req: IncomingMessage, res: ServerResponse, file: string, served: Served, expiresAt: Date) => {
@@ -202,9 +256,12 @@ export const HlsEndpointLive = Layer.effect(
       runPromiseExit(load(path.mediaId as MediaId, path.file)).then((exit) => {
         if (Exit.isFailure(exit)) return text(res, 503, "media storage unavailable\n")
         if (Option.isNone(exit.value)) return text(res, 404, "not found\n")
-        respond(req, res, path.file, exit.value.value, verified.right.expiresAt)
+        const served = exit.value.value
+        // The socket is done with the bytes once the response closes (finished or aborted).
+        if (served.release !== undefined) res.once("close", served.release)
+        respond(req, res, path.file, served, verified.right.expiresAt)
       })
     }
-    return { handle, cache }
+    return { handle, cache, pool }
   })
 )

@@ -1,6 +1,6 @@
 // @lectern/media: the media service — uploads, the transcode pipeline, signed HLS playback and captions.
 export { MediaHandlers } from "./Handlers.ts"
-export { ByteLru, HLS_PATH, HlsEndpoint, HlsEndpointLive, parseRange } from "./HlsServer.ts"
+export { BufferPool, ByteLru, HLS_PATH, HlsEndpoint, HlsEndpointLive, parseRange } from "./HlsServer.ts"
 export { mediaHttpRoutes, mediaReadiness } from "./HttpRoutes.ts"
 export {
   MediaDomainLive,

@@ -11,6 +11,7 @@ import { Effect, Exit, Schedule } from "effect"
 import * as TestServices from "effect/TestServices"
 import { Parser } from "m3u8-parser"
 import * as tus from "tus-js-client"
+import { HlsEndpoint } from "../src/HlsServer.ts"
 import { signPlayback } from "../src/PlaybackSigning.ts"
 import {
   clientAs,
@@ -118,6 +119,16 @@ describe("media pipeline", () => {
             expect(ranged.status).toBe(206)
             expect(ranged.bytes).toEqual(segment.bytes.subarray(10, 20))
             expect((yield* get(segmentUrl, { range: `bytes=${segment.bytes.length + 5}-` })).status).toBe(416)
+            // The first GET of a segment borrowed a pooled buffer and gave it back; the second put it in the LRU.
+            const endpoint = yield* HlsEndpoint
+            expect(endpoint.pool.idle).toBeGreaterThan(0)
+            expect(endpoint.cache.size).toBeGreaterThanOrEqual(segment.bytes.length)
+            // Another segment read through a borrowed buffer, then from the LRU: the same MPEG-TS bytes both times.
+            const nextUrl = new URL(variant.segments[1].uri, variantUrl).toString()
+            const borrowed = yield* get(nextUrl)
+            const cached = yield* get(nextUrl)
+            expect(borrowed.bytes[0]).toBe(0x47)
+            expect(cached.bytes).toEqual(borrowed.bytes)
 
             // The rendition itself, read by an independent tool.
             const local = join(dir, "segment.ts")
