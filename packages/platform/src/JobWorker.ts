@@ -52,6 +52,28 @@ const isUnavailable = (error: LeaseLost | JobQueueUnavailable): error is JobQueu
 const describeUnavailable = (error: JobQueueUnavailable) =>
   `${error.operation}: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`
 
+// Idle loops of this process by queue: an enqueue here can wake them instead of waiting for the next poll.
+const idleLoops = new Map<string, Set<() => void>>()
+
+/** Completes when `wakeWorkers(queue)` is called in this process. */
+const nudged = (queue: string) =>
+  Effect.async<void>((resume) => {
+    const wake = () => resume(Effect.void)
+    const loops = idleLoops.get(queue) ?? new Set()
+    idleLoops.set(queue, loops)
+    loops.add(wake)
+    return Effect.sync(() => loops.delete(wake))
+  })
+
+/**
+ * Wakes this process's idle workers of `queue` at once (after an enqueue), rather than at their next poll; workers
+ * in other processes still find the job when they next poll.
+ */
+export const wakeWorkers = (queue: string) =>
+  Effect.sync(() => {
+    for (const wake of idleLoops.get(queue) ?? []) wake()
+  })
+
 /**
  * Forks `concurrency` loops that live with the scope. Each claims a job of `queue` (sleeping `pollInterval` when
  * there is none), runs `handle` while a forked heartbeat extends the lease every `heartbeatEvery`, and completes the
@@ -166,7 +188,7 @@ export const runWorker = <R>(options: WorkerOptions<R>): Effect.Effect<void, nev
         }
         const job = claimed.right
         if (Option.isSome(job)) yield* runJob(job.value)
-        else yield* Effect.sleep(pollInterval)
+        else yield* Effect.raceFirst(Effect.sleep(pollInterval), nudged(queueName))
       }
     }).pipe(
       // A defect of the queue or of this loop is logged; the loop starts over after pollInterval.

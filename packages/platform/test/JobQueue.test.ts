@@ -6,7 +6,7 @@ import { type ClaimedJob, JobQueue, type JobQueueService, JobQueueUnavailable } 
 import { layerFromConfig } from "@lectern/platform/JobQueueFromConfig"
 import { jobQueueMigration, layerPostgres } from "@lectern/platform/JobQueuePostgres"
 import { layerRedis } from "@lectern/platform/JobQueueRedis"
-import { describeJobFailure, runWorker } from "@lectern/platform/JobWorker"
+import { describeJobFailure, runWorker, wakeWorkers } from "@lectern/platform/JobWorker"
 import { migrate } from "@lectern/platform/Migrator"
 import * as Redis from "@lectern/platform/Redis"
 import { eventually, freshQueue, jobQueueSuite } from "@lectern/testkit/JobQueueSuite"
@@ -235,6 +235,19 @@ const workerTests = <R, E>(name: string, backendLayer: Layer.Layer<JobQueue | R,
           yield* eventually("completed", inState(jobId, "completed"))
           expect(handled.map((job) => [job.id, job.attempt, job.payload])).toEqual([[jobId, 1, { file: "a.mp4" }]])
           expect(yield* jobs.counts(queue)).toEqual({ waiting: 0, active: 0, completed: 1, dead: 0 })
+        })
+      )
+
+      it.scoped("an idle worker woken after an enqueue claims at once, not at its next poll", () =>
+        Effect.gen(function* () {
+          const jobs = yield* JobQueue
+          const queue = freshQueue("worker-wake")
+          yield* runWorker({ queue, concurrency: 1, pollInterval: "1 hour", handle: () => Effect.void })
+          // Let the loop find the queue empty and go idle.
+          yield* Effect.sleep("200 millis")
+          const { jobId } = yield* jobs.enqueue(queue, {})
+          yield* wakeWorkers(queue)
+          yield* eventually("completed long before the hour-long poll", inState(jobId, "completed"), "10 seconds")
         })
       )
 

@@ -13,6 +13,7 @@ import {
 } from "@lectern/domain"
 import { BlobStore } from "@lectern/platform/BlobStore"
 import { DEFAULT_MAX_ATTEMPTS, JobQueue } from "@lectern/platform/JobQueue"
+import { wakeWorkers } from "@lectern/platform/JobWorker"
 import { Transcoder } from "@lectern/platform/Transcoder"
 import { Config, DateTime, Effect, Either, Encoding, Option, Redacted, Stream } from "effect"
 import { MAX_CAPTION_BYTES, toWebVtt } from "./Captions.ts"
@@ -197,6 +198,7 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
         yield* jobs
           .enqueue(TRANSCODE_QUEUE, { mediaId: row.id }, { idempotencyKey: row.id, maxAttempts: settings.jobAttempts })
           .pipe(Effect.orDie)
+        yield* wakeWorkers(TRANSCODE_QUEUE)
         return yield* Effect.flatMap(repo.mediaById(row.id), (queued) =>
           withCaptions(Option.getOrElse(queued, () => row))
         )
@@ -252,6 +254,7 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
             )
             .pipe(Effect.orDie)
         }
+        yield* wakeWorkers(TRANSCODE_QUEUE)
         return yield* get(user, id)
       })
 
