@@ -494,7 +494,8 @@ export const makeS3 = (
                 chunks.push(chunk)
                 length += chunk.length
               }
-              const bytes = into !== undefined && into.length >= length ? into.subarray(0, length) : new Uint8Array(length)
+              const bytes =
+                into !== undefined && into.length >= length ? into.subarray(0, length) : new Uint8Array(length)
               let offset = 0
               for (const chunk of chunks) {
                 bytes.set(chunk, offset)
