@@ -1,6 +1,7 @@
 // Where hosted services ask each other: media asks catalog and learning who may watch a video, learning reads
 // catalog's curricula. In one process these are direct calls on the services' layers.
 import { Catalog as CatalogService } from "@lectern/catalog"
+import { UserId } from "@lectern/domain"
 import { CatalogReader, Learning } from "@lectern/learning"
 import { PlaybackAccess } from "@lectern/media"
 import { Effect, Layer, Option } from "effect"
@@ -37,7 +38,7 @@ export const PlaybackAccessFromCatalogAndLearning = Layer.effect(
           if (viewerId === undefined) return false
           const courses = yield* catalog.publishedCoursesShowingMedia(mediaId)
           for (const courseId of courses) {
-            if (yield* learning.isEnrolled(viewerId as never, courseId)) return true
+            if (yield* learning.isEnrolled(UserId.make(viewerId), courseId)) return true
           }
           return false
         })

@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { makeLectern } from "@lectern/client"
-import { Email } from "@lectern/domain"
+import { Email, type MediaId } from "@lectern/domain"
 import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
 import { Effect, Layer, Schedule, Schema } from "effect"
 import * as TestServices from "effect/TestServices"
@@ -69,8 +69,8 @@ describe("media in the gateway", () => {
           })
           token = session.accessToken
 
-          const waitReady = (id: typeof Schema.UUID.Type) =>
-            lectern.media.media.get({ id: id as never }).pipe(
+          const waitReady = (id: MediaId) =>
+            lectern.media.media.get({ id }).pipe(
               Effect.flatMap((m) => (m.status === "ready" ? Effect.succeed(m) : Effect.fail(m.status))),
               Effect.retry({ while: (status) => status !== "failed", schedule: Schedule.spaced("300 millis") }),
               Effect.timeout("120 seconds")

@@ -94,7 +94,7 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
           return yield* Effect.fail(
             new Contract.PaymentRequired({
               courseId,
-              price: { amount: course.value.priceAmount, currency: course.value.priceCurrency } as never
+              price: { amount: course.value.priceAmount, currency: course.value.priceCurrency }
             })
           )
         }
