@@ -42,6 +42,7 @@ export const EnrollmentCreated = Schema.Struct({ enrollmentId: Schema.UUID, cour
 export const EnrollmentCancelled = Schema.Struct({ enrollmentId: Schema.UUID, courseId: CourseId, userId: UserId })
 export const LessonCompleted = Schema.Struct({ userId: UserId, courseId: CourseId, lessonId: Schema.UUID })
 export const CourseCompleted = Schema.Struct({ userId: UserId, courseId: CourseId })
+export const CertificateIssued = Schema.Struct({ certificateId: Schema.String, userId: UserId, courseId: CourseId })
 export const QuizSubmitted = Schema.Struct({
   userId: UserId,
   courseId: CourseId,
@@ -89,6 +90,7 @@ export const EventPayloads = {
   "lesson.completed": LessonCompleted,
   "course.completed": CourseCompleted,
   "quiz.submitted": QuizSubmitted,
+  "certificate.issued": CertificateIssued,
   "review.created": ReviewCreated,
   "review.updated": ReviewUpdated,
   "review.deleted": ReviewDeleted,

@@ -74,7 +74,37 @@ export class RosterEntry extends Schema.Class<RosterEntry>("RosterEntry")({
 
 export const RosterPage = Schema.Struct({ items: Schema.Array(RosterEntry), nextCursor: Schema.NullOr(Cursor) })
 
+export class Certificate extends Schema.Class<Certificate>("Certificate")({
+  id: Schema.String,
+  courseId: CourseId,
+  courseTitle: Schema.String,
+  learnerName: Schema.String,
+  issuedAt: Schema.DateTimeUtc,
+  /** What `certificate.verify` takes, printed on the PDF with a QR code to the verify page. */
+  code: Schema.String
+}) {}
+
+export class CertificateDocument extends Schema.Class<CertificateDocument>("CertificateDocument")({
+  certificate: Certificate,
+  /** The PDF, base64-encoded. */
+  pdfBase64: Schema.String
+}) {}
+
+export const CertificateVerification = Schema.Union(
+  Schema.Struct({
+    valid: Schema.Literal(true),
+    learnerName: Schema.String,
+    courseTitle: Schema.String,
+    issuedAt: Schema.DateTimeUtc
+  }),
+  Schema.Struct({ valid: Schema.Literal(false) })
+)
+
 // ---------------------------------------------------------------- errors
+
+export class CertificateNotFound extends Schema.TaggedError<CertificateNotFound>()("CertificateNotFound", {
+  id: Schema.String
+}) {}
 
 /** Not a published course (or no such course): nothing to enroll in. */
 export class CourseNotAvailable extends Schema.TaggedError<CourseNotAvailable>()("CourseNotAvailable", {
@@ -102,7 +132,8 @@ export class InvalidProgress extends Schema.TaggedError<InvalidProgress>()("Inva
 
 // ---------------------------------------------------------------- RPCs
 
-export class LearningRpcs extends RpcGroup.make(
+/** Calls that need a valid access token. */
+export class LearningUserRpcs extends RpcGroup.make(
   Rpc.make("enrollment.enroll", {
     payload: strict({ courseId: CourseId }),
     success: Enrollment,
@@ -173,5 +204,23 @@ export class LearningRpcs extends RpcGroup.make(
     payload: strict({ quizId: QuizId }),
     success: Schema.Array(Quiz.AttemptSummary),
     error: Schema.Union(InvalidInput, Quiz.QuizNotFound)
+  }),
+  Rpc.make("certificate.mine", { success: Schema.Array(Certificate), error: InvalidInput }),
+  Rpc.make("certificate.get", {
+    payload: strict({ id: Schema.String.pipe(Schema.maxLength(64)) }),
+    success: CertificateDocument,
+    error: Schema.Union(InvalidInput, CertificateNotFound)
   })
 ).middleware(Authentication) {}
+
+/** Calls anyone may make, without a token: checking a certificate someone shows you. */
+export class LearningPublicRpcs extends RpcGroup.make(
+  Rpc.make("certificate.verify", {
+    payload: strict({ code: Schema.String.pipe(Schema.maxLength(100)) }),
+    success: CertificateVerification,
+    error: InvalidInput
+  })
+) {}
+
+/** The whole learning service: `client.enrollment.enroll(...)`, `client.progress.heartbeat(...)`, … */
+export class LearningRpcs extends LearningUserRpcs.merge(LearningPublicRpcs) {}

@@ -333,6 +333,13 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
       yield* endAllSessions(user.id)
     })
 
+    /** A user's display name, for other services that print it (certificates); None for no such user. */
+    const displayName = (id: UserId) =>
+      Effect.map(
+        repo.userById(id),
+        Option.map((user) => user.name)
+      )
+
     // The hottest read: a plain span, not Effect.fn, which captures a stack trace on every call.
     const me = (user: AuthenticatedUser) => userOrNotFound(user.id).pipe(Effect.map(toUser), Effect.withSpan("Auth.me"))
 
@@ -536,6 +543,7 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
     })
 
     return {
+      displayName,
       register,
       verifyEmail,
       resendVerification,

@@ -1,10 +1,18 @@
 // Where hosted services ask each other: media asks catalog and learning who may watch a video, learning reads
 // catalog's curricula. In one process these are direct calls on the services' layers.
+
+import { Auth } from "@lectern/auth"
 import { Catalog as CatalogService } from "@lectern/catalog"
 import { UserId } from "@lectern/domain"
-import { CatalogReader, Learning } from "@lectern/learning"
+import { CatalogReader, LearnerDirectory, Learning } from "@lectern/learning"
 import { PlaybackAccess } from "@lectern/media"
 import { Effect, Layer, Option } from "effect"
+
+/** Learners' display names for learning's certificates, from auth. */
+export const LearnerDirectoryFromAuth = Layer.effect(
+  LearnerDirectory,
+  Effect.map(Auth, (auth) => ({ displayName: auth.displayName }))
+)
 
 /** Learning's view of a course: catalog's published course with its curriculum, as an anonymous viewer sees it. */
 export const CatalogReaderFromCatalog = Layer.effect(

@@ -13,7 +13,7 @@ import { serve } from "@lectern/platform/Serve"
 import { SigningKeys } from "@lectern/platform/SigningKeys"
 import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { CatalogReaderFromCatalog, PlaybackAccessFromCatalogAndLearning } from "./Bridges.ts"
+import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth, PlaybackAccessFromCatalogAndLearning } from "./Bridges.ts"
 
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
@@ -24,7 +24,7 @@ const AuthAndCatalogLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHand
 
 /** Learning over auth and catalog, reading catalog's curricula in process. */
 const LearningHostedLive = Layer.merge(LearningLive, LearningRelayLive).pipe(
-  Layer.provide(CatalogReaderFromCatalog),
+  Layer.provide(Layer.merge(CatalogReaderFromCatalog, LearnerDirectoryFromAuth)),
   Layer.provideMerge(AuthAndCatalogLive)
 )
 

@@ -1,13 +1,28 @@
 // Maps every LearningRpcs call to the Learning service, and nothing else.
 import { Learning as Contract, CurrentUser } from "@lectern/contracts"
-import { Effect } from "effect"
+import { DateTime, Effect, Option } from "effect"
+import { CertificateIssuer, type CertificateRow } from "./CertificateIssuer.ts"
 import { Learning } from "./Learning.ts"
 import { Quizzes } from "./Quizzes.ts"
+
+const toCertificate = (row: CertificateRow) =>
+  new Contract.Certificate(
+    {
+      id: row.id,
+      courseId: row.courseId,
+      courseTitle: row.courseTitle,
+      learnerName: row.learnerName,
+      issuedAt: DateTime.unsafeFromDate(row.issuedAt),
+      code: row.code
+    },
+    true
+  )
 
 export const LearningHandlers = Contract.LearningRpcs.toLayer(
   Effect.gen(function* () {
     const learning = yield* Learning
     const quizzes = yield* Quizzes
+    const certificates = yield* CertificateIssuer
     const withUser = <A, E, R>(f: (user: CurrentUser["Type"]) => Effect.Effect<A, E, R>) =>
       Effect.flatMap(CurrentUser, f)
     return Contract.LearningRpcs.of({
@@ -24,7 +39,36 @@ export const LearningHandlers = Contract.LearningRpcs.toLayer(
       "quiz.delete": (input) => withUser((user) => quizzes.remove(user, input.id)),
       "quiz.start": (input) => withUser((user) => quizzes.start(user, input.quizId)),
       "quiz.submit": (input) => withUser((user) => quizzes.submit(user, input)),
-      "quiz.attempts": (input) => withUser((user) => quizzes.attempts(user, input.quizId))
+      "quiz.attempts": (input) => withUser((user) => quizzes.attempts(user, input.quizId)),
+      "certificate.mine": () =>
+        withUser((user) => Effect.map(certificates.mine(user.id), (rows) => rows.map(toCertificate))),
+      "certificate.get": (input) =>
+        withUser((user) =>
+          Effect.gen(function* () {
+            const row = yield* certificates.byId(input.id)
+            // Someone else's certificate is not found: its holder shares the code, not the id.
+            if (Option.isNone(row) || (row.value.userId !== user.id && user.role !== "admin")) {
+              return yield* Effect.fail(new Contract.CertificateNotFound({ id: input.id }))
+            }
+            const pdf = yield* certificates.pdf(row.value)
+            return new Contract.CertificateDocument(
+              { certificate: toCertificate(row.value), pdfBase64: Buffer.from(pdf).toString("base64") },
+              true
+            )
+          })
+        ),
+      "certificate.verify": (input) =>
+        Effect.map(certificates.verify(input.code), (row) =>
+          Option.match(row, {
+            onNone: () => ({ valid: false as const }),
+            onSome: (found) => ({
+              valid: true as const,
+              learnerName: found.learnerName,
+              courseTitle: found.courseTitle,
+              issuedAt: DateTime.unsafeFromDate(found.issuedAt)
+            })
+          })
+        )
     })
   })
 )

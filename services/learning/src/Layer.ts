@@ -2,6 +2,7 @@
 import { loadMigrations, migrate } from "@lectern/platform/Migrator"
 import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
+import { CertificateIssuer } from "./CertificateIssuer.ts"
 import { LearningHandlers } from "./Handlers.ts"
 import { Learning } from "./Learning.ts"
 import { LearningConsumersLive } from "./LearningConsumers.ts"
@@ -23,8 +24,12 @@ export const LearningSchemaLive = Layer.effectDiscard(migrate(LearningMigrations
 
 const LearningRepoLive = LearningRepo.Default.pipe(Layer.provide(LearningSchemaLive))
 
-/** The domain services (enrollment and progress, quizzes) with their repos; need SqlClient and a CatalogReader. */
+/**
+ * The domain services (enrollment and progress, quizzes, certificates) with their repos; need SqlClient, a
+ * CatalogReader and a LearnerDirectory.
+ */
 export const LearningDomainLive = Layer.merge(Learning.Default, Quizzes.Default).pipe(
+  Layer.provideMerge(CertificateIssuer.Default.pipe(Layer.provide(LearningSchemaLive))),
   Layer.provideMerge(Layer.merge(LearningRepoLive, QuizRepo.Default.pipe(Layer.provide(LearningSchemaLive))))
 )
 

@@ -4,6 +4,7 @@ import { type CourseId, Cursor, Forbidden, InvalidCursor, type LessonId } from "
 import { appendEvent } from "@lectern/platform/Outbox"
 import { DateTime, Effect, Either, Encoding, Option } from "effect"
 import { CatalogReader } from "./CatalogReader.ts"
+import { CertificateIssuer } from "./CertificateIssuer.ts"
 import { type EnrollmentRow, LEARNING_SCHEMA, LearningRepo, type LessonRow, type ProgressRow } from "./Repo.ts"
 import { applyHeartbeat, type Range } from "./WatchedRanges.ts"
 
@@ -66,6 +67,7 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
   effect: Effect.gen(function* () {
     const repo = yield* LearningRepo
     const catalog = yield* CatalogReader
+    const certificates = yield* CertificateIssuer
 
     /** Refreshes the snapshot of a course from catalog; None when catalog no longer shows it published. */
     const refreshCourse = (courseId: CourseId) =>
@@ -192,6 +194,7 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
             source: "learning",
             payload: { userId: user.id, courseId: lesson.courseId }
           })
+          yield* certificates.issueIfEarned(user.id, lesson.courseId)
         }
       })
 

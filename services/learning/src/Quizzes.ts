@@ -6,6 +6,7 @@ import { type CourseId, Forbidden, QuizId } from "@lectern/domain"
 import { appendEvent } from "@lectern/platform/Outbox"
 import { DateTime, Effect, Either, Option, Schema } from "effect"
 import { CatalogReader } from "./CatalogReader.ts"
+import { CertificateIssuer } from "./CertificateIssuer.ts"
 import { gradeAttempt, viewForLearner } from "./QuizGrading.ts"
 import { type AttemptRow, QuizRepo, type QuizRow } from "./QuizRepo.ts"
 import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
@@ -61,6 +62,7 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
     const quizzes = yield* QuizRepo
     const learning = yield* LearningRepo
     const catalog = yield* CatalogReader
+    const certificates = yield* CertificateIssuer
 
     const editable = (user: AuthenticatedUser, courseId: CourseId) =>
       Effect.flatMap(catalog.mayEdit(user, courseId), (may) =>
@@ -189,6 +191,8 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
               passed: graded.passed
             }
           })
+          // Passing the last quiz of a completed course earns the certificate.
+          if (graded.passed) yield* certificates.issueIfEarned(user.id, quiz.courseId)
           return graded
         })
       )

@@ -1,7 +1,9 @@
 // @lectern/learning: the learning service — enrollment and progress measured from what was really played.
 export { CatalogReader, type CatalogReaderService } from "./CatalogReader.ts"
+export { CertificateIssuer, CertificateSettings } from "./CertificateIssuer.ts"
 export { LearningHandlers } from "./Handlers.ts"
 export { LearningDomainLive, LearningLive, LearningMigrations, LearningRelayLive, LearningSchemaLive } from "./Layer.ts"
+export { LearnerDirectory } from "./LearnerDirectory.ts"
 export { Learning } from "./Learning.ts"
 export { CURRICULUM_GROUP, LearningConsumersLive } from "./LearningConsumers.ts"
 export { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"

@@ -7,7 +7,7 @@ import { layer as layerCatalogCache } from "@lectern/catalog/CatalogCache"
 import { makeInProcessClient } from "@lectern/client"
 import { Catalog as CatalogContract, Learning as Contract } from "@lectern/contracts"
 import { MediaId } from "@lectern/domain"
-import { CatalogReaderFromCatalog } from "@lectern/gateway/Bridges"
+import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth } from "@lectern/gateway/Bridges"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
@@ -27,7 +27,10 @@ export const makeLearningTestLayer = (database: Layer.Layer<SqlClient.SqlClient>
   const catalog = Layer.merge(makeCatalogLive(layerCatalogCache({ ttl: 0 })), AuthLive).pipe(
     Layer.provideMerge(platform)
   )
-  return LearningLive.pipe(Layer.provide(CatalogReaderFromCatalog), Layer.provideMerge(catalog))
+  return LearningLive.pipe(
+    Layer.provide(Layer.merge(CatalogReaderFromCatalog, LearnerDirectoryFromAuth)),
+    Layer.provideMerge(catalog)
+  )
 }
 
 export { type TestUser, userWith } from "@lectern/testkit/TestUsers"
