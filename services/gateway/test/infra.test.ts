@@ -34,7 +34,9 @@ const configurationNames: ReadonlyArray<string> = [
   "LECTERN_ADMIN_EMAIL",
   "LECTERN_ADMIN_PASSWORD",
   "LOG_LEVEL",
-  "MEDIA_SIGNING_SECRET"
+  "MEDIA_SIGNING_SECRET",
+  "CERTIFICATE_SECRET",
+  "PUBLIC_URL"
 ]
 
 /** Names whose values carry credentials: they belong in a Secret, never in a ConfigMap. */
@@ -46,7 +48,8 @@ const secretNames: ReadonlyArray<string> = [
   "S3_SECRET_ACCESS_KEY",
   "AUTH_SIGNING_KEYS",
   "LECTERN_ADMIN_PASSWORD",
-  "MEDIA_SIGNING_SECRET"
+  "MEDIA_SIGNING_SECRET",
+  "CERTIFICATE_SECRET"
 ]
 
 /** What compose must hand the gateway so that no part falls back to its embedded default. */
@@ -62,6 +65,7 @@ const composeWiring = [
   "S3_SECRET_ACCESS_KEY",
   "S3_FORCE_PATH_STYLE",
   "MEDIA_SIGNING_SECRET",
+  "CERTIFICATE_SECRET",
   "OTEL_EXPORTER_OTLP_ENDPOINT"
 ]
 
