@@ -21,12 +21,9 @@ import {
 } from "@lectern/domain"
 import { Schema } from "effect"
 import { Authentication, Viewer } from "./Middleware.ts"
+import { strict } from "./Strict.ts"
 
 // ---------------------------------------------------------------- schemas
-
-/** A write payload refuses keys it does not declare, so `ownerId`, `status` or `publishedAt` cannot be slipped in. */
-const strict = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
-  Schema.Struct(fields).annotations({ parseOptions: { onExcessProperty: "error" } })
 
 export const Title = Schema.Trim.pipe(
   Schema.minLength(1, { message: () => "a title is required" }),

@@ -16,9 +16,7 @@ import {
 import { Schema } from "effect"
 import * as Quiz from "./LearningQuiz.ts"
 import { Authentication } from "./Middleware.ts"
-
-const strict = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
-  Schema.Struct(fields).annotations({ parseOptions: { onExcessProperty: "error" } })
+import { strict } from "./Strict.ts"
 
 const MediaSeconds = Schema.Finite.pipe(
   Schema.between(0, 86_400, { message: () => "a media position is 0 to 86,400 seconds" })

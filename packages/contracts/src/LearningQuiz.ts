@@ -7,10 +7,7 @@
 import { CourseId, QuizId, UserId } from "@lectern/domain"
 import { Schema } from "effect"
 import { Title } from "./Catalog.ts"
-
-/** A write payload refuses keys it does not declare. */
-const strict = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
-  Schema.Struct(fields).annotations({ parseOptions: { onExcessProperty: "error" } })
+import { strict } from "./Strict.ts"
 
 /** The first id seen twice, if any. */
 const repeatedId = (ids: ReadonlyArray<string>): string | undefined => {

@@ -7,9 +7,7 @@ import { CourseId, Cursor, Forbidden, InvalidCursor, InvalidInput, MediaId, Page
 import { Schema } from "effect"
 import { EmbedProvider, Title } from "./Catalog.ts"
 import { Authentication, Viewer } from "./Middleware.ts"
-
-const strict = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
-  Schema.Struct(fields).annotations({ parseOptions: { onExcessProperty: "error" } })
+import { strict } from "./Strict.ts"
 
 /** The id the tus server gave an upload (the last segment of its Location URL). */
 export const UploadId = Schema.String.pipe(

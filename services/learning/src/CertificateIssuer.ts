@@ -4,7 +4,7 @@ import { SqlClient } from "@effect/sql"
 import type { CourseId, UserId } from "@lectern/domain"
 import { dieOnSqlError } from "@lectern/platform/Database"
 import { appendEvent } from "@lectern/platform/Outbox"
-import { Config, Effect, Option, Redacted } from "effect"
+import { Config, DateTime, Effect, Option, Redacted } from "effect"
 import {
   codeMatches,
   newCertificateId,
@@ -69,7 +69,8 @@ export class CertificateIssuer extends Effect.Service<CertificateIssuer>()("@lec
         if (state === undefined || !state.earned) return Option.none<CertificateRow>()
         const learnerName = Option.getOrElse(yield* directory.displayName(userId), () => "A Lectern learner")
         const id = newCertificateId()
-        const issuedAt = new Date()
+        // The service's clock, like every other learning timestamp (tests move it).
+        const issuedAt = DateTime.toDateUtc(yield* DateTime.now)
         const code = verificationCode({ secret, certificateId: id, learnerId: userId, courseId, issuedAt })
         const rows = yield* unsafe<CertificateRow>(
           `INSERT INTO learning.certificates (id, user_id, course_id, learner_name, course_title, issued_at, code)

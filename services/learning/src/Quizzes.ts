@@ -4,10 +4,10 @@ import { type AuthenticatedUser, Learning as Contract } from "@lectern/contracts
 import * as Quiz from "@lectern/contracts/LearningQuiz"
 import { type CourseId, Forbidden, QuizId } from "@lectern/domain"
 import { appendEvent } from "@lectern/platform/Outbox"
-import { DateTime, Effect, Either, Option, Schema } from "effect"
+import { DateTime, Duration, Effect, Either, Option, Schema } from "effect"
 import { CatalogReader } from "./CatalogReader.ts"
 import { CertificateIssuer } from "./CertificateIssuer.ts"
-import { gradeAttempt, viewForLearner } from "./QuizGrading.ts"
+import { gradeAttempt, lateSubmissionGrace, viewForLearner } from "./QuizGrading.ts"
 import { type AttemptRow, QuizRepo, type QuizRow } from "./QuizRepo.ts"
 import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
 
@@ -44,7 +44,7 @@ const toSummary = (row: AttemptRow, now: Date) =>
       status:
         row.submittedAt !== null
           ? "submitted"
-          : row.deadline !== null && row.deadline.getTime() + 5000 < now.getTime()
+          : row.deadline !== null && row.deadline.getTime() + Duration.toMillis(lateSubmissionGrace) < now.getTime()
             ? "expired"
             : "inProgress",
       startedAt: DateTime.unsafeFromDate(row.startedAt),
