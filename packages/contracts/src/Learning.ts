@@ -82,10 +82,19 @@ export class Certificate extends Schema.Class<Certificate>("Certificate")({
   code: Schema.String
 }) {}
 
+/** Where the learning service serves files over plain HTTP (certificate PDFs, assignment attachments). */
+export const LEARNING_HTTP_PREFIX = "/learning/"
+
+/**
+ * The path of a certificate's PDF, relative to the server's base URL: `GET` it with the same `Authorization: Bearer`
+ * header as RPCs (holder or admin; anyone else gets 404).
+ */
+export const certificatePdfPath = (id: string) => `${LEARNING_HTTP_PREFIX}certificates/${encodeURIComponent(id)}.pdf`
+
 export class CertificateDocument extends Schema.Class<CertificateDocument>("CertificateDocument")({
   certificate: Certificate,
-  /** The PDF, base64-encoded. */
-  pdfBase64: Schema.String
+  /** The PDF's path (see `certificatePdfPath`), relative to the server's base URL. */
+  pdfUrl: Schema.String
 }) {}
 
 export const CertificateVerification = Schema.Union(

@@ -3,7 +3,7 @@ import { AuthLive, Auth as AuthService } from "@lectern/auth"
 import { CatalogLive, CatalogRelayLive, seedDemoContent } from "@lectern/catalog"
 import { Auth, Catalog, EventsAdmin, Learning, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
-import { LearningLive, LearningRelayLive } from "@lectern/learning"
+import { LearningLive, LearningRelayLive, learningHttpRoutes } from "@lectern/learning"
 import { MediaLive, mediaHttpRoutes, mediaReadiness } from "@lectern/media"
 import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
 import { EventsAdminHandlers } from "@lectern/platform/EventsAdminHandlers"
@@ -79,7 +79,7 @@ export const startGateway = Effect.gen(function* () {
       media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing }),
       learning: yield* makeRpcHttpHandler(Learning.LearningRpcs, { tracing })
     },
-    http: yield* mediaHttpRoutes,
+    http: [...(yield* mediaHttpRoutes), ...(yield* learningHttpRoutes)],
     jwks: keys.jwks,
     readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)]
   })

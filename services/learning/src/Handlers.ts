@@ -50,9 +50,8 @@ export const LearningHandlers = Contract.LearningRpcs.toLayer(
             if (Option.isNone(row) || (row.value.userId !== user.id && user.role !== "admin")) {
               return yield* Effect.fail(new Contract.CertificateNotFound({ id: input.id }))
             }
-            const pdf = yield* certificates.pdf(row.value)
             return new Contract.CertificateDocument(
-              { certificate: toCertificate(row.value), pdfBase64: Buffer.from(pdf).toString("base64") },
+              { certificate: toCertificate(row.value), pdfUrl: Contract.certificatePdfPath(row.value.id) },
               true
             )
           })

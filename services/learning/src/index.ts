@@ -2,6 +2,7 @@
 export { CatalogReader, type CatalogReaderService } from "./CatalogReader.ts"
 export { CertificateIssuer, CertificateSettings } from "./CertificateIssuer.ts"
 export { LearningHandlers } from "./Handlers.ts"
+export { learningHttpRoutes } from "./HttpRoutes.ts"
 export { LearningDomainLive, LearningLive, LearningMigrations, LearningRelayLive, LearningSchemaLive } from "./Layer.ts"
 export { LearnerDirectory } from "./LearnerDirectory.ts"
 export { Learning } from "./Learning.ts"

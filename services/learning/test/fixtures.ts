@@ -17,6 +17,7 @@ import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serveForTest } from "@lectern/testkit/ServeForTest"
 import type { TestUser } from "@lectern/testkit/TestUsers"
 import { Effect, Layer } from "effect"
+import { learningHttpRoutes } from "../src/HttpRoutes.ts"
 import { LearningLive } from "../src/Layer.ts"
 
 export const makeLearningTestLayer = (database: Layer.Layer<SqlClient.SqlClient>) => {
@@ -100,11 +101,21 @@ export const publishedCourse = (
     return { courseId: course.id, videoId: video.id, articleId: article.id }
   })
 
-/** Serves /rpc/learning on a free port; answers the base URL. */
+/** Serves /rpc/learning and learning's download routes (/learning/…) on a free port; answers the base URL. */
 export const serveLearning = Effect.gen(function* () {
   const learning = yield* makeRpcHttpHandler(Contract.LearningRpcs)
-  return yield* serveForTest({ rpc: { learning } })
+  return yield* serveForTest({ rpc: { learning }, http: yield* learningHttpRoutes })
 })
+
+/** A raw GET (or another method) with an optional bearer token: status, headers and body bytes. */
+export const rawGet = (url: string, token?: string, method = "GET") =>
+  Effect.tryPromise(async () => {
+    const response = await fetch(url, {
+      method,
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` }
+    })
+    return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) }
+  }).pipe(Effect.orDie)
 
 /** One raw learning RPC over HTTP: the failure's tag, or "Success". */
 export const rawCall = (url: string, tag: string, payload: unknown, token: string) =>
