@@ -102,7 +102,7 @@ const generationDir = async (blobRoot: string, id: MediaId) => {
 /** The pipeline (upload excluded, media.create → ready) and the two bare ways, alternating; the first ready media. */
 const compareTranscodes = async (bench: MediaBench) => {
   const { settings, log, transcoder, media, gateway } = bench
-  const { threads, niceness, preset } = transcoder.settings
+  const { threads, preset } = transcoder.settings
   const gatewayPid = gateway.child.process.pid
   const readyMedia: Array<MediaId> = []
   const queueWaits: Array<number> = []
@@ -133,7 +133,7 @@ const compareTranscodes = async (bench: MediaBench) => {
       await prepareOutput(plan)
       const cpuBefore = cpuWithReapedChildren(process.pid)
       const started = performance.now()
-      for (const args of commands(plan)) await runFfmpeg(transcoder.binaries.ffmpeg, args, niceness)
+      for (const args of commands(plan)) await runFfmpeg(transcoder.command, transcoder.binaries.ffmpeg, args)
       const seconds = (performance.now() - started) / 1000
       const cpuAfter = cpuWithReapedChildren(process.pid)
       await Promise.all(expectedOutputs(plan).map((file) => stat(join(outputDir, file))))
@@ -162,7 +162,7 @@ const compareTranscodes = async (bench: MediaBench) => {
   }
   const of = (way: Transcoding) => measured(way, runs.get(way) ?? [])
   const ladder = bench.rungs.map((rung) => rung.name).join("/")
-  const bareShape = `nice ${niceness}, ${threads} thread${threads === 1 ? "" : "s"}, x264 ${preset}`
+  const bareShape = `${priorityOf(transcoder)}, ${threads} thread${threads === 1 ? "" : "s"}, x264 ${preset}`
   const outcomes: ReadonlyArray<Comparison> = [
     compare({
       bench: "media pipeline ÷ single pass",
@@ -203,6 +203,10 @@ const compareTranscodes = async (bench: MediaBench) => {
   return { outcomes, readyMedia }
 }
 
+/** How the transcoder's ffmpeg is prioritised, for the report. */
+const priorityOf = (transcoder: FfmpegTranscoder) =>
+  `${transcoder.settings.idlePriority ? "SCHED_IDLE, " : ""}nice ${transcoder.settings.niceness}`
+
 const ffmpegChildOf = (pid: number | undefined) =>
   pid === undefined ? undefined : childrenOf(pid).find((child) => commandOf(child) === "ffmpeg")
 
@@ -212,7 +216,8 @@ const compareSearchUnderTranscode = async (
   catalog: SearchCatalog
 ): Promise<ReadonlyArray<Comparison>> => {
   const { settings, log, gateway, media } = bench
-  const { threads, niceness } = bench.transcoder.settings
+  const { threads } = bench.transcoder.settings
+  const priority = priorityOf(bench.transcoder)
   const gatewayPid = gateway.child.process.pid
   const rootId = catalog.roots.get("Programming")
   if (rootId === undefined) throw new Error("no Programming category in the bench catalog")
@@ -281,7 +286,7 @@ const compareSearchUnderTranscode = async (
       continue
     }
     busy.push(run)
-    log(`  round ${busy.length}  ${BUSY}: ${describe(run)} (ffmpeg ${pid} running at nice ${niceness})`)
+    log(`  round ${busy.length}  ${BUSY}: ${describe(run)} (ffmpeg ${pid} running at ${priority})`)
   }
   const shape =
     `course.search {q, categoryId} over ${catalog.courses} courses at ${settings.searchConnections} connections, ` +
@@ -289,7 +294,7 @@ const compareSearchUnderTranscode = async (
   return [
     compare({
       bench: "search p99 transcoding ÷ idle",
-      description: `${shape}: p99 while its ffmpeg (nice ${niceness}, ${threads} thread(s)) transcodes the source ÷ p99 with none running`,
+      description: `${shape}: p99 while its ffmpeg (${priority}, ${threads} thread(s)) transcodes the source ÷ p99 with none running`,
       connections: settings.searchConnections,
       candidate: measured(BUSY, busy),
       baseline: measured(IDLE, idle),
@@ -313,17 +318,25 @@ export const runMedia = async (context: {
   readonly log: (line: string) => void
 }): Promise<ReadonlyArray<Outcome>> => {
   const { settings, log } = context
-  const transcoder = await Effect.runPromise(makeFfmpeg({ niceness: DEFAULT_NICENESS }))
+  const transcoder = await Effect.runPromise(
+    makeFfmpeg({
+      niceness: DEFAULT_NICENESS,
+      idlePriority: process.env.TRANSCODE_IDLE_PRIORITY !== "false"
+    })
+  )
   const { threads, niceness, preset } = transcoder.settings
   const work = await mkdtemp(join(tmpdir(), "lectern-bench-media-"))
   const blobRoot = join(work, "blobs")
   const source = join(work, "source.mp4")
   const ffmpegsSeen = new Set<number>()
   let gateway: BenchGateway | undefined
+  let coldGateway: BenchGateway | undefined
   let media: MediaClient | undefined
   const database = await createBenchDatabase(settings.postgresUrl)
   try {
-    log(`  ${transcoder.binaries.version.split(" Copyright")[0]}; threads ${threads}, nice ${niceness}, x264 ${preset}`)
+    log(
+      `  ${transcoder.binaries.version.split(" Copyright")[0]}; threads ${threads}, ${priorityOf(transcoder)}, x264 ${preset}`
+    )
     const generated = Date.now()
     await generateSource(transcoder.binaries.ffmpeg, source, settings.mediaSeconds)
     const sourceBytes = await readFile(source)
@@ -341,22 +354,26 @@ export const runMedia = async (context: {
     log(`  ladder ${rungs.map((rung) => `${rung.name} ${rung.bitRate / 1e6} Mbit/s`).join(", ")}; no rung copied`)
 
     log(`  bench database ${database.name}; starting the gateway (media on, MEDIA_WORKERS=1, catalog cache off)`)
+    // Both gateways sign and check playback tokens with the same secret.
+    const gatewayEnv = {
+      BLOB_ROOT: blobRoot,
+      MEDIA_WORKERS: "1",
+      MEDIA_CACHE_BYTES: String(CACHE_BYTES),
+      TRANSCODE_THREADS: String(threads),
+      TRANSCODE_NICE: String(niceness),
+      TRANSCODE_IDLE_PRIORITY: String(transcoder.settings.idlePriority),
+      TRANSCODE_PRESET: preset,
+      CATALOG_CACHE_TTL: "0",
+      LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,
+      LECTERN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MEDIA_SIGNING_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")
+    }
     gateway = await startGateway({
       databaseUrl: database.url,
       profileDir: settings.profileDir,
       root: undefined,
       profileName: "gateway-media",
-      env: {
-        BLOB_ROOT: blobRoot,
-        MEDIA_WORKERS: "1",
-        MEDIA_CACHE_BYTES: String(CACHE_BYTES),
-        TRANSCODE_THREADS: String(threads),
-        TRANSCODE_NICE: String(niceness),
-        TRANSCODE_PRESET: preset,
-        CATALOG_CACHE_TTL: "0",
-        LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,
-        LECTERN_ADMIN_PASSWORD: ADMIN_PASSWORD
-      }
+      env: gatewayEnv
     })
     const catalog = await seedSearchCatalog(database.url, settings.searchCourses)
     const token = await logIn(gateway.url, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -382,9 +399,19 @@ export const runMedia = async (context: {
     const served = transcodes.readyMedia[0]
     const top = rungs[rungs.length - 1]
     if (served === undefined || top === undefined) throw new Error("no ready media to serve segments of")
+    log("  starting a second gateway on the same database and blobs with its LRU off, for the cold segment runs")
+    coldGateway = await startGateway({
+      databaseUrl: database.url,
+      profileDir: settings.profileDir,
+      root: undefined,
+      profileName: "gateway-media-cold",
+      env: { ...gatewayEnv, MEDIA_WORKERS: "0", MEDIA_CACHE_BYTES: "0" }
+    })
     const segments = await compareSegments({
       origin: gateway.url,
       gatewayPid: gateway.child.process.pid,
+      coldOrigin: coldGateway.url,
+      coldGatewayPid: coldGateway.child.process.pid,
       generationDir: await generationDir(blobRoot, served),
       playbackBase: await media.playbackBase(served),
       rung: top.name,
@@ -392,6 +419,8 @@ export const runMedia = async (context: {
       settings,
       log
     })
+    await coldGateway.stop()
+    coldGateway = undefined
     const search = await compareSearchUnderTranscode(bench, catalog)
     return [...transcodes.outcomes, ...segments, ...search]
   } catch (error) {
@@ -400,6 +429,7 @@ export const runMedia = async (context: {
     throw error
   } finally {
     await media?.close().catch(() => {})
+    await coldGateway?.stop().catch((error: unknown) => log(`  could not stop the cold gateway: ${String(error)}`))
     // Stopping the gateway interrupts its worker, which kills the ffmpeg it runs.
     await gateway?.stop().catch((error: unknown) => log(`  could not stop the media gateway: ${String(error)}`))
     for (const pid of ffmpegsSeen) {

@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises"
 import { join } from "node:path"
 import type { Probe } from "@lectern/platform/Transcoder"
 import {
+  type FfmpegTranscoder,
   OUTPUT_FILES,
   planTranscode,
   type TranscodePlan,
@@ -59,15 +60,13 @@ export class FfmpegFailed extends Error {
 }
 
 /**
- * Runs `ffmpeg args` under `nice -n niceness` (as the Transcoder does, when niceness > 0), its progress lines on
- * stdout read and dropped like the Transcoder reads them; resolves when it exited 0.
+ * Runs `ffmpeg args` the way the Transcoder starts it (`wrap`: setpriv, chrt --idle, nice as configured), its
+ * progress lines on stdout read and dropped like the Transcoder reads them; resolves when it exited 0.
  */
-export const runFfmpeg = (ffmpeg: string, args: ReadonlyArray<string>, niceness: number) =>
+export const runFfmpeg = (wrap: FfmpegTranscoder["command"], ffmpeg: string, args: ReadonlyArray<string>) =>
   new Promise<void>((resolve, reject) => {
-    const child =
-      niceness > 0
-        ? spawn("nice", ["-n", String(niceness), ffmpeg, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-        : spawn(ffmpeg, [...args], { stdio: ["ignore", "pipe", "pipe"] })
+    const wrapped = wrap(ffmpeg, args)
+    const child = spawn(wrapped.command, [...wrapped.args], { stdio: ["ignore", "pipe", "pipe"] })
     let stderr = ""
     child.stdout.resume()
     child.stderr.on("data", (chunk: Buffer) => {

@@ -11,7 +11,10 @@ import { NGINX_MISSING, nginxInstalled, type RunningNginx, startNginx } from "./
 export const SEGMENT_BYTES = 8192 * 188
 /** The gateway's LRU of immutable HLS files: its default, set explicitly so the cold set below stays larger. */
 export const CACHE_BYTES = 256 * 1024 * 1024
-/** Distinct segments the cold runs take in turn: 15% more bytes than the LRU holds, so every read misses it. */
+/**
+ * Distinct segments the cold runs take in turn: 15% more bytes than the LRU holds, so even with the LRU on every
+ * read would miss it (the cold runs go to a second gateway with the LRU off, so every GET reads its file).
+ */
 export const coldSegmentCount = (cacheBytes: number, segmentBytes: number) =>
   Math.ceil((cacheBytes * 1.15) / segmentBytes)
 /** The segments the hot runs repeat. */
@@ -48,6 +51,9 @@ export const segmentFromPool = (pool: Uint8Array, index: number, length: number)
 export interface SegmentBench {
   readonly origin: string
   readonly gatewayPid: number | undefined
+  /** A gateway on the same database and blobs with MEDIA_CACHE_BYTES=0: the cold runs' server. */
+  readonly coldOrigin: string
+  readonly coldGatewayPid: number | undefined
   /** The directory of the served media's current generation (`<blob root>/media/<id>/v<n>/`). */
   readonly generationDir: string
   /** The signed path every HLS file of the media is under, e.g. `/media/hls/<id>/<token>/`. */
@@ -90,7 +96,11 @@ export const compareSegments = async (bench: SegmentBench): Promise<ReadonlyArra
     const lecternPath = (file: string) => `${bench.playbackBase}${file}`
     // Every answer's bytes, once, before the rounds (the runs check the status and length of every answer).
     for (const file of files) {
-      const urls = [`${bench.origin}${lecternPath(file.path)}`, ...(running ? [`${running.origin}/${file.path}`] : [])]
+      const urls = [
+        `${bench.origin}${lecternPath(file.path)}`,
+        `${bench.coldOrigin}${lecternPath(file.path)}`,
+        ...(running ? [`${running.origin}/${file.path}`] : [])
+      ]
       for (const url of urls) {
         const response = await fetch(url)
         const body = Buffer.from(await response.arrayBuffer())
@@ -112,13 +122,14 @@ export const compareSegments = async (bench: SegmentBench): Promise<ReadonlyArra
       run: (server, seconds) => {
         const lectern = server === LECTERN_COLD || server === LECTERN_HOT
         const paths = server === LECTERN_COLD || server === NGINX_COLD ? coldPaths : hotPaths
+        const gatewayPid = server === LECTERN_COLD ? bench.coldGatewayPid : bench.gatewayPid
         return getLoad({
-          origin: lectern ? bench.origin : (running?.origin ?? ""),
+          origin: server === LECTERN_COLD ? bench.coldOrigin : lectern ? bench.origin : (running?.origin ?? ""),
           paths: paths.map((path) => (lectern ? lecternPath(path) : `/${path}`)),
           bodyBytes: SEGMENT_BYTES,
           connections: bench.connections,
           seconds,
-          serverPids: lectern ? (bench.gatewayPid === undefined ? [] : [bench.gatewayPid]) : (running?.pids() ?? [])
+          serverPids: lectern ? (gatewayPid === undefined ? [] : [gatewayPid]) : (running?.pids() ?? [])
         })
       }
     })
@@ -133,8 +144,8 @@ export const compareSegments = async (bench: SegmentBench): Promise<ReadonlyArra
         baseline: NGINX_COLD,
         target: 0.7,
         shape:
-          `GETs of ${count} distinct ${size} segments in turn (${megabytes(count * SEGMENT_BYTES)} MB, more than ` +
-          `the gateway's ${CACHE_BYTES / 1024 ** 2} MiB LRU holds, so every read misses it)`
+          `GETs of ${count} distinct ${size} segments in turn (${megabytes(count * SEGMENT_BYTES)} MB) from a ` +
+          "gateway with its LRU off (MEDIA_CACHE_BYTES=0), so every GET reads its file into a pooled buffer"
       },
       {
         bench: "HLS segments hot ÷ nginx",

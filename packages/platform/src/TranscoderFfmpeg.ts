@@ -62,6 +62,12 @@ export interface FfmpegSettings {
   readonly threads?: number
   /** `nice -n` for ffmpeg (0 runs it at normal priority; ignored when `nice` is not on PATH). Default 10. */
   readonly niceness?: number
+  /**
+   * Run ffmpeg under Linux's SCHED_IDLE policy (`chrt --idle 0`; ignored without `chrt`): it then gets a core only
+   * when no normal task wants it, and a waking request handler preempts it at once, where niceness only shrinks its
+   * share. Default true.
+   */
+  readonly idlePriority?: boolean
   /** libx264 preset. Default `veryfast`. */
   readonly preset?: X264Preset
   /** Wall-clock limit of each ffprobe run. Default 30 seconds. */
@@ -890,6 +896,11 @@ const measureRendition = (
 export interface FfmpegTranscoder extends TranscoderService {
   readonly binaries: FfmpegBinaries
   readonly settings: Required<Omit<FfmpegSettings, "binaries">>
+  /** How this transcoder starts `program args`: under setpriv, chrt and nice as configured. */
+  readonly command: (
+    program: string,
+    args: ReadonlyArray<string>
+  ) => { readonly command: string; readonly args: ReadonlyArray<string> }
 }
 
 /** Builds the FFmpeg Transcoder (resolving the programs unless `settings.binaries` names them). */
@@ -899,6 +910,7 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
     const resolved = {
       threads: Math.max(1, Math.floor(settings.threads ?? defaultThreads())),
       niceness: Math.min(19, Math.max(0, Math.floor(settings.niceness ?? DEFAULT_NICENESS))),
+      idlePriority: settings.idlePriority ?? true,
       preset: settings.preset ?? "veryfast",
       probeTimeout: settings.probeTimeout ?? "30 seconds"
     }
@@ -906,10 +918,18 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
     // util-linux's setpriv (Linux) makes the kernel SIGKILL ffmpeg when this process dies, even by SIGKILL:
     // otherwise an orphaned ffmpeg (it ignores SIGPIPE) would keep a core busy after its worker is gone.
     const setpriv = process.platform === "linux" ? yield* findOnPath("setpriv", process.env.PATH ?? "") : Option.none()
+    const chrt =
+      resolved.idlePriority && process.platform === "linux"
+        ? yield* findOnPath("chrt", process.env.PATH ?? "")
+        : Option.none<string>()
     const niced = (program: string, args: ReadonlyArray<string>) => {
-      const prioritised = Option.match(nice, {
+      const reniced = Option.match(nice, {
         onNone: () => [program, ...args],
         onSome: (path) => [path, "-n", String(resolved.niceness), program, ...args]
+      })
+      const prioritised = Option.match(chrt, {
+        onNone: () => reniced,
+        onSome: (path) => [path, "--idle", "0", ...reniced]
       })
       const guarded = Option.match(setpriv, {
         onNone: () => prioritised,
@@ -1097,7 +1117,7 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
       )
     }
 
-    return { probe, transcode, binaries, settings: resolved }
+    return { probe, transcode, binaries, settings: resolved, command: niced }
   })
 
 /** The FFmpeg Transcoder; fails to build when no ffmpeg/ffprobe runs (see FfmpegBinaries). */
@@ -1106,7 +1126,7 @@ export const layerFfmpeg = (settings: FfmpegSettings = {}): Layer.Layer<Transcod
 
 /**
  * The FFmpeg Transcoder from config: `TRANSCODE_THREADS` (≥ 1, default max(1, cores − 1)), `TRANSCODE_NICE`
- * (0–19, default 10), `TRANSCODE_PRESET` (an x264 preset, default veryfast); programs from FFMPEG_PATH / FFPROBE_PATH.
+ * (0–19, default 10), `TRANSCODE_IDLE_PRIORITY` (SCHED_IDLE, default true), `TRANSCODE_PRESET` (an x264 preset, default veryfast); programs from FFMPEG_PATH / FFPROBE_PATH.
  */
 export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigError | FfmpegNotFound> =
   Layer.unwrapEffect(
@@ -1122,11 +1142,18 @@ export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigEr
         }),
         Config.withDefault(DEFAULT_NICENESS)
       )
+      const idlePriority = yield* Config.boolean("TRANSCODE_IDLE_PRIORITY").pipe(Config.withDefault(true))
       const preset = yield* Config.literal(...X264_PRESETS)("TRANSCODE_PRESET").pipe(
         Config.withDefault("veryfast" as const)
       )
       // Resolved here rather than from the process-wide cache, so FFMPEG_PATH comes from the same provider as the rest.
       const binaries = yield* resolveFfmpegBinaries
-      return layerFfmpeg({ niceness, preset, binaries, ...(Option.isSome(threads) ? { threads: threads.value } : {}) })
+      return layerFfmpeg({
+        niceness,
+        idlePriority,
+        preset,
+        binaries,
+        ...(Option.isSome(threads) ? { threads: threads.value } : {})
+      })
     })
   )

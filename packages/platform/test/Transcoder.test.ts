@@ -14,6 +14,7 @@ import {
   keyframesOnSegmentGrid,
   layerFfmpeg,
   layerFfmpegFromConfig,
+  makeFfmpeg,
   parseFrameRate,
   parseHexDump,
   parseProgressLine,
@@ -488,29 +489,49 @@ describe("FFmpeg programs and settings", () => {
     })
   )
 
-  it.live("reads TRANSCODE_THREADS, TRANSCODE_NICE and TRANSCODE_PRESET, refusing bad values", () =>
+  it.live("starts ffmpeg under SCHED_IDLE and nice unless told otherwise", () =>
     Effect.gen(function* () {
-      const build = (entries: ReadonlyArray<readonly [string, string]>) =>
-        Layer.build(layerFfmpegFromConfig).pipe(
-          Effect.scoped,
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["PATH", process.env.PATH ?? ""], ...entries]))),
-          Effect.either
-        )
-      const good = yield* build([
-        ["TRANSCODE_THREADS", "2"],
-        ["TRANSCODE_NICE", "5"],
-        ["TRANSCODE_PRESET", "faster"]
-      ])
-      expect(good._tag).toBe("Right")
-      for (const bad of [
-        ["TRANSCODE_THREADS", "0"],
-        ["TRANSCODE_NICE", "25"],
-        ["TRANSCODE_PRESET", "lightspeed"]
-      ] as const) {
-        const outcome = yield* build([bad])
-        expect(outcome._tag, bad.join("=")).toBe("Left")
-      }
+      const idle = yield* makeFfmpeg({ niceness: 7 })
+      const started = idle.command("/usr/bin/ffmpeg", ["-version"])
+      const line = [started.command, ...started.args].join(" ")
+      expect(line).toMatch(/chrt --idle 0 \S*nice -n 7 \/usr\/bin\/ffmpeg -version$/)
+      const normal = yield* makeFfmpeg({ niceness: 0, idlePriority: false })
+      const plain = normal.command("/usr/bin/ffmpeg", ["-version"])
+      expect([plain.command, ...plain.args].join(" ")).not.toMatch(/chrt|nice/)
+      // The policy really applies: a child started this way reports SCHED_IDLE.
+      const probe = idle.command("/usr/bin/chrt", ["-p", "0"])
+      const policy = yield* run(probe.command, [...probe.args])
+      expect(policy.stdout).toMatch(/SCHED_IDLE/)
     })
+  )
+
+  it.live(
+    "reads TRANSCODE_THREADS, TRANSCODE_NICE, TRANSCODE_IDLE_PRIORITY and TRANSCODE_PRESET, refusing bad values",
+    () =>
+      Effect.gen(function* () {
+        const build = (entries: ReadonlyArray<readonly [string, string]>) =>
+          Layer.build(layerFfmpegFromConfig).pipe(
+            Effect.scoped,
+            Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["PATH", process.env.PATH ?? ""], ...entries]))),
+            Effect.either
+          )
+        const good = yield* build([
+          ["TRANSCODE_THREADS", "2"],
+          ["TRANSCODE_NICE", "5"],
+          ["TRANSCODE_IDLE_PRIORITY", "false"],
+          ["TRANSCODE_PRESET", "faster"]
+        ])
+        expect(good._tag).toBe("Right")
+        for (const bad of [
+          ["TRANSCODE_THREADS", "0"],
+          ["TRANSCODE_NICE", "25"],
+          ["TRANSCODE_IDLE_PRIORITY", "sometimes"],
+          ["TRANSCODE_PRESET", "lightspeed"]
+        ] as const) {
+          const outcome = yield* build([bad])
+          expect(outcome._tag, bad.join("=")).toBe("Left")
+        }
+      })
   )
 })
 
