@@ -6,9 +6,20 @@ import autocannon from "autocannon"
 import { processCpuSeconds } from "./Processes.ts"
 import { percentile, type Run } from "./Report.ts"
 
+/**
+ * Bodies made per request instead of one fixed body: `take` gives the next body and a handle, `answered` gets the
+ * handle back with the answer (it is not called for requests still out when the run ends).
+ */
+export interface BodySource<H> {
+  readonly take: () => { readonly handle: H; readonly body: string }
+  readonly answered: (handle: H) => void
+}
+
 export interface LoadOptions {
   readonly url: string
   readonly body: string
+  /** When set, every request's body comes from here (`body` is then only the first request's fallback). */
+  readonly bodies?: BodySource<unknown> | undefined
   readonly headers: Readonly<Record<string, string>>
   readonly connections: number
   readonly seconds: number
@@ -33,11 +44,29 @@ export const load = async (options: LoadOptions): Promise<Run> => {
   // The first body that failed the check, to show in the error.
   let unexpected: string | undefined
   const cpuBefore = processCpuSeconds(options.serverPid)
+  const bodies = options.bodies
+  // autocannon hands each request and its answer the same context object (reset between requests).
+  const HANDLE = "handle"
+  const dynamic: Array<autocannon.Request> | undefined =
+    bodies === undefined
+      ? undefined
+      : [
+          {
+            method: "POST",
+            setupRequest: (request, context) => {
+              const { handle, body } = bodies.take()
+              Reflect.set(context, HANDLE, handle)
+              return { ...request, body }
+            },
+            onResponse: (_status, _body, context) => bodies.answered(Reflect.get(context, HANDLE))
+          }
+        ]
   const result = await autocannon({
     url: options.url,
     method: "POST",
     headers: { ...options.headers },
     body: options.body,
+    ...(dynamic === undefined ? {} : { requests: dynamic }),
     connections: options.connections,
     duration: options.seconds,
     // A stuck server must not stall the whole run: a request slower than this counts as a timeout (and fails).

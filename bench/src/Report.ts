@@ -89,6 +89,7 @@ export const Settings = Schema.Struct({
   mediaSeconds: Schema.optional(Schema.Number),
   mediaRounds: Schema.optional(Schema.Int),
   mediaConnections: Schema.optional(Schema.Int),
+  heartbeatConnections: Schema.optional(Schema.Int),
   sections: Schema.Array(Schema.String)
 })
 export type Settings = typeof Settings.Type

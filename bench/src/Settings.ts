@@ -1,6 +1,6 @@
 // How long and how hard the bench runs: BENCH_* environment variables, checked, with defaults under ~6 minutes.
 
-export const SECTIONS = ["userMe", "login", "rpcOverhead", "search", "media"] as const
+export const SECTIONS = ["userMe", "login", "rpcOverhead", "search", "media", "heartbeat"] as const
 export type Section = (typeof SECTIONS)[number]
 
 export interface BenchSettings {
@@ -23,6 +23,8 @@ export interface BenchSettings {
   readonly mediaRounds: number
   /** Connections for the HLS segment GETs (Lectern and nginx). */
   readonly mediaConnections: number
+  /** Connections for progress.heartbeat and its baseline, each a distinct learner. */
+  readonly heartbeatConnections: number
   readonly sections: ReadonlyArray<Section>
   /** A database there that may CREATE DATABASE; the bench database is created beside it. */
   readonly postgresUrl: string
@@ -88,6 +90,7 @@ export const settingsFromEnv = (
     mediaSeconds: positive(env, "BENCH_MEDIA_SECONDS", 20, false),
     mediaRounds: positive(env, "BENCH_MEDIA_ROUNDS", 2, true),
     mediaConnections: positive(env, "BENCH_MEDIA_CONNECTIONS", 16, true),
+    heartbeatConnections: positive(env, "BENCH_HEARTBEAT_CONNECTIONS", 64, true),
     sections,
     postgresUrl: env.BENCH_POSTGRES_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres",
     profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,

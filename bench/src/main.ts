@@ -5,7 +5,8 @@
 // (course.search, 64), BENCH_SEARCH_COURSES (10000), BENCH_SEARCH_PREPARED (1: the search baselines send named
 // statements, as the gateway does), BENCH_MEDIA_SECONDS (length of the generated 1080p source, 20),
 // BENCH_MEDIA_ROUNDS (transcode rounds, 2), BENCH_MEDIA_CONNECTIONS (HLS segment GETs, 16),
-// BENCH_SECTIONS (userMe,login,rpcOverhead,search,media),
+// BENCH_HEARTBEAT_CONNECTIONS (progress.heartbeat, one learner each, 64),
+// BENCH_SECTIONS (userMe,login,rpcOverhead,search,media,heartbeat),
 // BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
 // BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds).
 // Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran, 1 when a section could not.
@@ -16,6 +17,7 @@ import { dirname } from "node:path"
 import { Schema } from "effect"
 import { type BenchDatabase, createBenchDatabase } from "./BenchDatabase.ts"
 import { type BenchGateway, startGateway } from "./Gateway.ts"
+import { runHeartbeat } from "./HeartbeatSection.ts"
 import { runLogin } from "./LoginSection.ts"
 import { runMedia } from "./MediaSection.ts"
 import {
@@ -63,6 +65,13 @@ const notes = [
           "any other work on the machine delays transcodes more than anything else: their wall times follow the load " +
           "average, their CPU per job (ffprobe and ffmpeg included) much less. Segment GETs use the bench's own lean " +
           "loader (autocannon turns every 1.5 MB body into a string, which would cap both servers alike)."
+      ]
+    : []),
+  ...(settings.sections.includes("heartbeat")
+    ? [
+        "heartbeat: each connection is its own learner (no two requests in flight share a progress row); calls come " +
+          "back to back, far faster than a player's 10 s, so the server clips most of each claimed range — both " +
+          "servers alike. The baseline merges with learning's own WatchedRanges functions (imported, not rewritten)."
       ]
     : [])
 ]
@@ -153,6 +162,9 @@ try {
   await section("search", `course.search at ${settings.searchConnections} connections`, () =>
     runSearch({ settings, log })
   )
+  await section("heartbeat", `progress.heartbeat at ${settings.heartbeatConnections} connections`, () =>
+    runHeartbeat({ settings, cores, log })
+  )
   await section(
     "media",
     `media: transcode of a ${settings.mediaSeconds} s 1080p source, HLS segments at ${settings.mediaConnections} ` +
@@ -191,6 +203,7 @@ const report = Schema.encodeSync(BenchReport)({
     mediaSeconds: settings.mediaSeconds,
     mediaRounds: settings.mediaRounds,
     mediaConnections: settings.mediaConnections,
+    heartbeatConnections: settings.heartbeatConnections,
     sections: settings.sections
   },
   notes,

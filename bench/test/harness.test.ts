@@ -505,7 +505,7 @@ describe("settings", () => {
   it("defaults to 5 s runs, 3 rounds, 32 connections and every section", () => {
     const settings = settingsFromEnv({}, "/x.json")
     expect(settings).toMatchObject({ durationSeconds: 5, rounds: 3, connections: 32, resultsFile: "/x.json" })
-    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search", "media"])
+    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search", "media", "heartbeat"])
     expect(settings).toMatchObject({ searchConnections: 64, searchCourses: 10_000 })
     expect(settings).toMatchObject({ mediaSeconds: 20, mediaRounds: 2, mediaConnections: 16 })
     expect(settings.profileDir).toBeUndefined()

@@ -73,15 +73,10 @@ export class Unauthorized extends Error {
   override readonly name = "Unauthorized"
 }
 
-/** From the environment the harness sets: BENCH_DATABASE_URL and BENCH_JWKS (the gateway's key set, as JSON). */
-export const makeUserMe = () => {
-  const databaseUrl = process.env.BENCH_DATABASE_URL
-  const jwksText = process.env.BENCH_JWKS
-  if (databaseUrl === undefined || jwksText === undefined)
-    throw new Error("BENCH_DATABASE_URL and BENCH_JWKS are needed")
+/** The gateway's access-token check with jose on every call: the verified token's subject, or Unauthorized. */
+export const makeAuthenticate = (jwksText: string) => {
   const jwks: JSONWebKeySet = JSON.parse(jwksText)
   const keySet = createLocalJWKSet(jwks)
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
   // The gateway's verification options (AccessTokens.makeVerifier), defaults included.
   const verifyOptions = {
     algorithms: ["EdDSA"],
@@ -101,6 +96,17 @@ export const makeUserMe = () => {
     if (typeof payload.sub !== "string") throw new Unauthorized("invalid access token")
     return payload.sub
   }
+  return authenticate
+}
+
+/** From the environment the harness sets: BENCH_DATABASE_URL and BENCH_JWKS (the gateway's key set, as JSON). */
+export const makeUserMe = () => {
+  const databaseUrl = process.env.BENCH_DATABASE_URL
+  const jwksText = process.env.BENCH_JWKS
+  if (databaseUrl === undefined || jwksText === undefined)
+    throw new Error("BENCH_DATABASE_URL and BENCH_JWKS are needed")
+  const authenticate = makeAuthenticate(jwksText)
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 })
   /** The encoded User, or undefined when there is no such row. */
   const userById = async (id: string) => {
     const result = await pool.query<UserRow>(USER_BY_ID, [id])
