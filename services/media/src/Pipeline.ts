@@ -2,12 +2,12 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
-import type { MediaId } from "@lectern/domain"
+import { MediaId } from "@lectern/domain"
 import { BlobStore } from "@lectern/platform/BlobStore"
 import { type ClaimedJob, JobQueue } from "@lectern/platform/JobQueue"
 import { runWorker } from "@lectern/platform/JobWorker"
 import { Transcoder } from "@lectern/platform/Transcoder"
-import { Config, Effect, Layer, Option, Schema } from "effect"
+import { Config, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { generationPrefix, MediaSettings, TRANSCODE_QUEUE } from "./MediaLibrary.ts"
 import { MediaRepo } from "./Repo.ts"
 
@@ -23,7 +23,7 @@ export const PipelineSettings = Config.all({
   lease: Config.duration("MEDIA_JOB_LEASE").pipe(Config.withDefault("60 seconds"))
 })
 
-const TranscodeJob = Schema.Struct({ mediaId: Schema.String })
+const TranscodeJob = Schema.Struct({ mediaId: MediaId })
 
 /** Every file under `dir`, as paths relative to it. */
 const filesUnder = async (dir: string): Promise<Array<string>> => {
@@ -59,8 +59,7 @@ export const transcodeJob = (job: ClaimedJob) =>
     const transcoder = yield* Transcoder
     const settings = yield* MediaSettings
     const pipeline = yield* PipelineSettings
-    const { mediaId } = yield* Schema.decodeUnknown(TranscodeJob)(job.payload).pipe(Effect.orDie)
-    const id = mediaId as MediaId
+    const { mediaId: id } = yield* Schema.decodeUnknown(TranscodeJob)(job.payload).pipe(Effect.orDie)
     const found = yield* repo.mediaById(id)
     if (Option.isNone(found) || found.value.status === "ready") return
     const media = found.value
@@ -148,6 +147,27 @@ export const requeueUnfinished = Effect.gen(function* () {
   )
 })
 
+/** How many dead transcode jobs one sweep looks at (the newest first). */
+const DEAD_SWEEP_LIMIT = 100
+
+/**
+ * Fails the media of transcode jobs the queue declared dead on its own — a worker that vanished on the last attempt
+ * leaves no one to call `markFailed`, and its lease expiring is all the queue sees. Answers how many it failed.
+ */
+export const failAbandonedMedia = Effect.gen(function* () {
+  const repo = yield* MediaRepo
+  const jobs = yield* JobQueue
+  const dead = yield* jobs.dead(TRANSCODE_QUEUE, DEAD_SWEEP_LIMIT)
+  let failed = 0
+  for (const job of dead) {
+    const payload = Schema.decodeUnknownOption(TranscodeJob)(job.payload)
+    if (Option.isNone(payload)) continue
+    const reason = `transcode abandoned: ${job.lastError ?? "its job died"}`
+    if (yield* repo.failAbandoned(payload.value.mediaId, reason, job.updatedAt)) failed++
+  }
+  return failed
+})
+
 /**
  * The worker loops of this process (MEDIA_WORKERS), running while the layer lives. With 0 this process only serves
  * (API nodes); the queue is durable, so another process with workers picks the jobs up.
@@ -157,6 +177,12 @@ export const PipelineWorkerLive = Layer.scopedDiscard(
     const settings = yield* PipelineSettings
     if (settings.workers === 0) return
     yield* requeueUnfinished.pipe(Effect.catchAll((error) => Effect.logWarning("could not requeue media", error)))
+    // Every lease, media whose job died with its worker are failed (with media.failed), so none waits forever.
+    yield* failAbandonedMedia.pipe(
+      Effect.catchAll((error) => Effect.logWarning("could not sweep dead transcode jobs", error)),
+      Effect.repeat(Schedule.spaced(settings.lease)),
+      Effect.forkScoped
+    )
     yield* runWorker({
       queue: TRANSCODE_QUEUE,
       concurrency: settings.workers,

@@ -263,6 +263,25 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
         })
       )
 
+    /**
+     * Fails a media whose job died without the pipeline learning of it (its worker vanished on the last attempt), with
+     * `media.failed`; only while it still waits on that job: queued or processing, untouched since the job died.
+     */
+    const failAbandoned = (id: MediaId, reason: string, jobDiedAt: Date) =>
+      transaction(
+        Effect.gen(function* () {
+          const failed = yield* unsafe<{ id: MediaId }>(
+            `UPDATE media.media SET status = 'failed', error = $2, updated_at = now()
+             WHERE id = $1 AND deleted_at IS NULL AND status IN ('queued', 'processing') AND updated_at <= $3
+             RETURNING id`,
+            [id, reason, jobDiedAt]
+          )
+          if (failed.length === 0) return false
+          yield* appendEvent(MEDIA_SCHEMA, { type: "media.failed", source: "media", payload: { mediaId: id, reason } })
+          return true
+        })
+      )
+
     const softDeleteMedia = (id: MediaId) =>
       unsafe(`UPDATE media.media SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id])
 
@@ -308,6 +327,7 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
       setProgress: dieOnSqlError(setProgress),
       markReady: dieOnSqlError(markReady),
       markFailed: dieOnSqlError(markFailed),
+      failAbandoned: dieOnSqlError(failAbandoned),
       softDeleteMedia: dieOnSqlError(softDeleteMedia),
       captionsOf: dieOnSqlError(captionsOf),
       upsertCaption: dieOnSqlError(upsertCaption),

@@ -1,14 +1,17 @@
 // A transcode worker SIGKILLed on its job's last attempt (MEDIA_JOB_ATTEMPTS=1): the queue declares the job dead when
-// its lease expires, without the pipeline ever learning of it; media.retry must still bring the media back to ready.
+// its lease expires, without the pipeline ever learning of it; the workers' dead-job sweep fails the media with
+// media.failed, and media.retry brings it back to ready.
 import { readFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { JobQueue } from "@lectern/platform/JobQueue"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
 import { Effect, Option, Schedule } from "effect"
 import * as TestServices from "effect/TestServices"
 import { TRANSCODE_QUEUE } from "../src/MediaLibrary.ts"
+import { failAbandonedMedia } from "../src/Pipeline.ts"
 import {
   blobKeys,
   clientAs,
@@ -31,7 +34,7 @@ const layer = makeMediaTestLayer(layerFreshPostgres, { blobs: layerBlobsIn(blobR
 
 describe("a media worker killed on the last attempt", () => {
   it.layer(layer, { timeout: 60_000 })((it) => {
-    it.scoped("leaves a dead job that media.retry runs again to ready", () =>
+    it.scoped("leaves a dead job: the media is failed with media.failed, and media.retry runs it again to ready", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
           const url = yield* serveMedia
@@ -65,7 +68,29 @@ describe("a media worker killed on the last attempt", () => {
             Effect.timeout("20 seconds")
           )
           expect(dead).toMatchObject({ attempts: 1, lastError: "lease expired after the last attempt" })
-          expect((yield* client.media.get({ id })).status).not.toBe("ready")
+
+          // The sweep (every lease) fails the media, once, with the queue's reason and a media.failed event.
+          const failed = yield* client.media.get({ id }).pipe(
+            Effect.filterOrFail(
+              (media) => media.status === "failed",
+              () => "waiting" as const
+            ),
+            Effect.retry({ while: (error) => error === "waiting", schedule: Schedule.spaced("200 millis") }),
+            Effect.timeout("20 seconds")
+          )
+          expect(failed.error).toBe("transcode abandoned: lease expired after the last attempt")
+          expect(yield* failAbandonedMedia).toBe(0)
+          const sql = yield* SqlClient.SqlClient
+          const events = yield* sql.unsafe<{ type: string; payload: unknown }>(
+            `SELECT type, payload FROM media.outbox WHERE payload->>'mediaId' = $1 ORDER BY position`,
+            [id]
+          )
+          expect(events).toEqual([
+            {
+              type: "media.failed",
+              payload: { mediaId: id, reason: "transcode abandoned: lease expired after the last attempt" }
+            }
+          ])
 
           const retried = yield* client.media.retry({ id })
           expect(retried.status).toBe("queued")
