@@ -15,14 +15,14 @@ export const PROGRESS_FOR_UPDATE = `SELECT watched::text AS watched, last_heartb
 export const CREATE_PROGRESS = `INSERT INTO learning.lesson_progress (user_id, lesson_id, course_id) VALUES ($1, $2, $3)
   ON CONFLICT (user_id, lesson_id) DO NOTHING`
 
-/** The row's new state, and the enrollment's last lesson when it changed, in one statement. */
+/** The row's new state, and the enrollment's last lesson when it changed, in one statement (as LearningRepo does). */
 export const SAVE_PROGRESS = `WITH saved AS (
     UPDATE learning.lesson_progress SET watched = $3::jsonb, watched_share = $4, resume_position = $5,
       last_heartbeat_at = $7, updated_at = now(),
-      completed_at = CASE WHEN $6::boolean THEN coalesce(completed_at, $7) ELSE completed_at END
-    WHERE user_id = $1 AND lesson_id = $2 RETURNING course_id)
-  UPDATE learning.enrollments e SET last_lesson_id = $2 FROM saved
-  WHERE e.user_id = $1 AND e.course_id = saved.course_id AND e.last_lesson_id IS DISTINCT FROM $2`
+      completed_at = CASE WHEN $6 THEN coalesce(completed_at, $7) ELSE completed_at END
+    WHERE user_id = $1 AND lesson_id = $2 RETURNING 1)
+  UPDATE learning.enrollments SET last_lesson_id = $2
+  WHERE user_id = $1 AND course_id = $8 AND last_lesson_id IS DISTINCT FROM $2`
 
 export interface HeartbeatInput {
   readonly lessonId: string

@@ -166,15 +166,14 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
         }
       })
 
-    /** The lesson, for a learner enrolled in its course. */
+    /** The lesson, for a learner enrolled in its course (one statement reads both). */
     const lessonForLearner = (user: AuthenticatedUser, lessonId: LessonId) =>
       Effect.gen(function* () {
-        const lesson = yield* repo.lessonById(lessonId)
-        if (Option.isNone(lesson)) return yield* Effect.fail(new Contract.LessonNotFound({ id: lessonId }))
-        if (!(yield* repo.isEnrolled(user.id, lesson.value.courseId))) {
-          return yield* Effect.fail(new Contract.NotEnrolled({ courseId: lesson.value.courseId }))
-        }
-        return lesson.value
+        const found = yield* repo.lessonForLearner(user.id, lessonId)
+        if (Option.isNone(found)) return yield* Effect.fail(new Contract.LessonNotFound({ id: lessonId }))
+        const { enrolled, ...lesson } = found.value
+        if (!enrolled) return yield* Effect.fail(new Contract.NotEnrolled({ courseId: lesson.courseId }))
+        return lesson
       })
 
     /** After a lesson completes: its event, and the course's once every lesson is done. */

@@ -133,6 +133,16 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
         [lessonId]
       ).pipe(Effect.map(first))
 
+    /** The lesson and whether `userId` is enrolled in its course, in one round trip (every heartbeat asks). */
+    const lessonForLearner = (userId: UserId, lessonId: LessonId) =>
+      unsafe<LessonRow & { readonly enrolled: boolean }>(
+        `SELECT l.lesson_id AS "lessonId", l.course_id AS "courseId", l.kind, l.duration_seconds AS "durationSeconds",
+           l.position, EXISTS (SELECT 1 FROM learning.enrollments e WHERE e.user_id = $1 AND e.course_id = l.course_id)
+           AS enrolled
+         FROM learning.lessons l WHERE l.lesson_id = $2`,
+        [userId, lessonId]
+      ).pipe(Effect.map(first))
+
     const lessonsOf = (courseId: CourseId) =>
       unsafe<LessonRow>(
         `SELECT lesson_id AS "lessonId", course_id AS "courseId", kind, duration_seconds AS "durationSeconds", position
@@ -193,18 +203,24 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
 
     // ------------------------------------------------------------ progress
 
-    /** The learner's progress on a lesson, locked for this transaction (heartbeats of one learner serialise). */
+    /**
+     * The learner's progress on a lesson, locked for this transaction (heartbeats of one learner serialise). The row
+     * is created only when the lock finds none, so a heartbeat on a lesson already started is one statement.
+     */
     const progressForUpdate = (userId: UserId, lesson: LessonRow) =>
       Effect.gen(function* () {
+        const lock = unsafe<Omit<ProgressRow, "watched"> & { watched: string }>(
+          `SELECT ${PROGRESS_COLUMNS} FROM learning.lesson_progress WHERE user_id = $1 AND lesson_id = $2 FOR UPDATE`,
+          [userId, lesson.lessonId]
+        )
+        const existing = (yield* lock)[0]
+        if (existing !== undefined) return parseProgress(existing)
         yield* unsafe(
           `INSERT INTO learning.lesson_progress (user_id, lesson_id, course_id) VALUES ($1, $2, $3)
            ON CONFLICT (user_id, lesson_id) DO NOTHING`,
           [userId, lesson.lessonId, lesson.courseId]
         )
-        const rows = yield* unsafe<Omit<ProgressRow, "watched"> & { watched: string }>(
-          `SELECT ${PROGRESS_COLUMNS} FROM learning.lesson_progress WHERE user_id = $1 AND lesson_id = $2 FOR UPDATE`,
-          [userId, lesson.lessonId]
-        )
+        const rows = yield* lock
         return parseProgress(rows[0] as Omit<ProgressRow, "watched"> & { watched: string })
       })
 
@@ -221,28 +237,26 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
         readonly at: Date
       }
     ) =>
-      Effect.gen(function* () {
-        yield* unsafe(
-          `UPDATE learning.lesson_progress SET watched = $3::jsonb, watched_share = $4, resume_position = $5,
+      // One statement: the progress row, and the enrollment's last lesson when it is another one.
+      unsafe(
+        `WITH saved AS (
+           UPDATE learning.lesson_progress SET watched = $3::jsonb, watched_share = $4, resume_position = $5,
              last_heartbeat_at = $7, updated_at = now(),
              completed_at = CASE WHEN $6 THEN coalesce(completed_at, $7) ELSE completed_at END
-           WHERE user_id = $1 AND lesson_id = $2`,
-          [
-            userId,
-            lesson.lessonId,
-            JSON.stringify(progress.watched),
-            progress.watchedShare,
-            progress.resumePosition,
-            progress.complete,
-            progress.at
-          ]
-        )
-        yield* unsafe(`UPDATE learning.enrollments SET last_lesson_id = $3 WHERE user_id = $1 AND course_id = $2`, [
+           WHERE user_id = $1 AND lesson_id = $2 RETURNING 1)
+         UPDATE learning.enrollments SET last_lesson_id = $2
+         WHERE user_id = $1 AND course_id = $8 AND last_lesson_id IS DISTINCT FROM $2`,
+        [
           userId,
-          lesson.courseId,
-          lesson.lessonId
-        ])
-      })
+          lesson.lessonId,
+          JSON.stringify(progress.watched),
+          progress.watchedShare,
+          progress.resumePosition,
+          progress.complete,
+          progress.at,
+          lesson.courseId
+        ]
+      ).pipe(Effect.asVoid)
 
     const progressOfCourse = (userId: UserId, courseId: CourseId) =>
       unsafe<Omit<ProgressRow, "watched"> & { watched: string }>(
@@ -264,6 +278,7 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
       markUnpublished: dieOnSqlError(markUnpublished),
       courseById: dieOnSqlError(courseById),
       lessonById: dieOnSqlError(lessonById),
+      lessonForLearner: dieOnSqlError(lessonForLearner),
       lessonsOf: dieOnSqlError(lessonsOf),
       enroll: dieOnSqlError(enroll),
       leave: dieOnSqlError(leave),
