@@ -3,7 +3,12 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "services/*/test/**/*.test.ts", "bench/test/**/*.test.ts"],
+    include: [
+      "packages/*/test/**/*.test.ts",
+      "services/*/test/**/*.test.ts",
+      "bench/test/**/*.test.ts",
+      "web/test/**/*.test.ts"
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

@@ -24,6 +24,11 @@ export interface EdgeOptions {
   /** Plain HTTP endpoints by path prefix (`/media/uploads`, `/media/hls/`): tus uploads, HLS playback. */
   readonly http?: ReadonlyArray<HttpRoute> | undefined
   readonly readiness: ReadonlyArray<ReadinessCheck>
+  /**
+   * Every other path (any method): the web app. It never gets `/rpc/…`, `/health`, `/ready`, `/.well-known/…`,
+   * nor anything in the top folder of an `http` route (`/media/…`), which keep their own answers (404, 405).
+   */
+  readonly fallback?: RequestListener | undefined
   /** The body of `/.well-known/jwks.json`, when this process publishes keys. */
   readonly jwks?: Effect.Effect<unknown> | undefined
   /** Origins allowed to call from a browser; `*` allows any (without credentials). */
@@ -124,6 +129,13 @@ export const makeEdge = (options: EdgeOptions) =>
         (level === "info" ? Effect.logInfo("request") : Effect.logError("request")).pipe(Effect.annotateLogs(fields))
       )
     const allowAnyOrigin = options.corsOrigins.includes("*")
+    const reservedFolders = [
+      "/rpc/",
+      "/.well-known/",
+      ...(options.http ?? []).map((route) => `/${route.prefix.split("/")[1] ?? ""}/`)
+    ]
+    const forFallback = (path: string) =>
+      path !== "/health" && path !== "/ready" && !reservedFolders.some((folder) => path.startsWith(folder))
     const allowedOrigins = new Set(options.corsOrigins)
 
     const cors = (req: IncomingMessage, res: ServerResponse) => {
@@ -200,6 +212,7 @@ export const makeEdge = (options: EdgeOptions) =>
         for (const route of options.http ?? []) {
           if (path.startsWith(route.prefix)) return route.handle(req, res)
         }
+        if (options.fallback !== undefined && forFallback(path)) return options.fallback(req, res)
         if (req.method !== "GET" && req.method !== "HEAD")
           return sendJson(res, 405, { error: "method not allowed", traceId })
         switch (path) {

@@ -21,7 +21,7 @@ export interface Listening {
 }
 
 /** Starts the server for the lifetime of the scope; resolves once it listens. Port 0 picks a free port. */
-export const serve = (options: Pick<EdgeOptions, "rpc" | "readiness" | "jwks" | "http">) =>
+export const serve = (options: Pick<EdgeOptions, "rpc" | "readiness" | "jwks" | "http" | "fallback">) =>
   Effect.gen(function* () {
     const settings = yield* ServeSettings
     const edgeSettings = yield* EdgeSettings

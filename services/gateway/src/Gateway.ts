@@ -14,6 +14,7 @@ import { SigningKeys } from "@lectern/platform/SigningKeys"
 import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth, PlaybackAccessFromCatalogAndLearning } from "./Bridges.ts"
+import { loadWebApp } from "./WebApp.ts"
 
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
@@ -71,6 +72,7 @@ export const startGateway = Effect.gen(function* () {
   yield* seedDemoOnFirstStart
   const tracing = yield* tracingEnabled
   const keys = yield* SigningKeys
+  const web = yield* loadWebApp
   const listening = yield* serve({
     rpc: {
       auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
@@ -81,8 +83,10 @@ export const startGateway = Effect.gen(function* () {
     },
     http: [...(yield* mediaHttpRoutes), ...(yield* learningHttpRoutes)],
     jwks: keys.jwks,
-    readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)]
+    readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)],
+    fallback: Option.getOrUndefined(Option.map(web, (app) => app.handle))
   })
+  if (Option.isSome(web)) yield* web.value.started(listening)
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(
     Effect.annotateLogs({ services: ["auth", "catalog", "events", "media", "learning"], url: listening.url })
   )

@@ -1,0 +1,197 @@
+// The web app inside the gateway: web/dist's static files from memory (hashed assets cached for a year) and every
+// other page and server function through SolidStart's fetch handler — one process, one origin.
+import { once } from "node:events"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import { extname, join, relative, sep } from "node:path"
+import { pathToFileURL } from "node:url"
+import { gzipSync } from "node:zlib"
+import type { Listening } from "@lectern/platform/Serve"
+import { Config, Effect, Option } from "effect"
+
+/** Written by web/scripts/ensure-build.ts after a complete `vite build`; without it the build is absent or partial. */
+export const BUILD_COMPLETE_MARK = ".complete"
+
+/** A server function's arguments or a form post; pages and uploads never go through the web app's server. */
+const MAX_BODY_BYTES = 1024 * 1024
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".txt": "text/plain; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".webmanifest": "application/manifest+json"
+}
+
+const COMPRESSIBLE = new Set([".js", ".css", ".svg", ".txt", ".json", ".webmanifest"])
+
+interface StaticFile {
+  readonly body: Buffer
+  readonly gzip: Buffer | undefined
+  readonly type: string
+  readonly cacheControl: string
+}
+
+const filesUnder = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return entry.name === ".vite" ? [] : filesUnder(path)
+    return entry.isFile() ? [path] : []
+  })
+
+/** Every file of dist/client by URL path, read once: the whole client is a few hundred kilobytes. */
+const loadStaticFiles = (clientDir: string) => {
+  const files = new Map<string, StaticFile>()
+  for (const path of filesUnder(clientDir)) {
+    const urlPath = `/${relative(clientDir, path).split(sep).join("/")}`
+    const extension = extname(path)
+    const body = readFileSync(path)
+    const gzip = COMPRESSIBLE.has(extension) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined
+    files.set(urlPath, {
+      body,
+      gzip,
+      type: CONTENT_TYPES[extension] ?? "application/octet-stream",
+      // Vite names built assets by content hash: they never change under one name.
+      cacheControl: urlPath.startsWith("/_build/") ? "public, max-age=31536000, immutable" : "public, max-age=3600"
+    })
+  }
+  return files
+}
+
+const sendStatic = (req: IncomingMessage, res: ServerResponse, file: StaticFile) => {
+  const gzip = file.gzip !== undefined && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))
+  const body = gzip && file.gzip !== undefined ? file.gzip : file.body
+  res.writeHead(200, {
+    "content-type": file.type,
+    "content-length": body.length,
+    "cache-control": file.cacheControl,
+    vary: "accept-encoding",
+    ...(gzip ? { "content-encoding": "gzip" } : {})
+  })
+  res.end(req.method === "HEAD" ? undefined : body)
+}
+
+class BodyTooLarge extends Error {}
+
+const readBody = async (req: IncomingMessage) => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+    size += buffer.length
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge()
+    chunks.push(buffer)
+  }
+  return Buffer.concat(chunks)
+}
+
+const toRequest = async (req: IncomingMessage, signal: AbortSignal) => {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item)
+    else if (value !== undefined) headers.set(name, value)
+  }
+  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`)
+  const hasBody = req.method !== "GET" && req.method !== "HEAD"
+  return new Request(url, {
+    method: req.method ?? "GET",
+    headers,
+    signal,
+    ...(hasBody ? { body: new Uint8Array(await readBody(req)) } : {})
+  })
+}
+
+const writeResponse = async (req: IncomingMessage, res: ServerResponse, response: Response) => {
+  res.statusCode = response.status
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value)
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length > 0) res.setHeader("set-cookie", cookies)
+  if (response.body === null || req.method === "HEAD") {
+    await response.body?.cancel()
+    return void res.end()
+  }
+  for await (const chunk of response.body) {
+    if (res.destroyed) break
+    if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")])
+  }
+  res.end()
+}
+
+/** The fetch handler `vite build` emits as the default export of dist/server/entry-server.js. */
+interface FetchHandler {
+  readonly fetch: (request: Request) => Promise<Response>
+}
+
+const isFetchHandler = (value: unknown): value is FetchHandler =>
+  typeof value === "object" && value !== null && "fetch" in value && typeof value.fetch === "function"
+
+const handlerListener =
+  (handler: FetchHandler, files: ReadonlyMap<string, StaticFile>): RequestListener =>
+  (req, res) => {
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/"
+    const file = req.method === "GET" || req.method === "HEAD" ? files.get(path) : undefined
+    if (file !== undefined) return sendStatic(req, res, file)
+    const aborted = new AbortController()
+    res.once("close", () => {
+      if (!res.writableFinished) aborted.abort()
+    })
+    toRequest(req, aborted.signal)
+      .then((request) => handler.fetch(request))
+      .then((response) => writeResponse(req, res, response))
+      .catch((error: unknown) => {
+        if (res.headersSent) return void res.destroy()
+        const tooLarge = error instanceof BodyTooLarge
+        if (!tooLarge) console.error("web app request failed", error)
+        res.writeHead(tooLarge ? 413 : 500, { "content-type": "text/plain; charset=utf-8" })
+        res.end(tooLarge ? "request body too large" : "internal error")
+      })
+  }
+
+export interface WebApp {
+  /** The edge's fallback: static files, pages and server functions. */
+  readonly handle: RequestListener
+  /** Points the web app's server functions at this gateway (unless LECTERN_INTERNAL_URL says otherwise). */
+  readonly started: (listening: Listening) => Effect.Effect<void>
+}
+
+const WebDist = Config.string("LECTERN_WEB_DIST").pipe(
+  Config.withDefault(new URL("../../../web/dist/", import.meta.url).pathname)
+)
+
+/**
+ * The built web app, when web/dist holds a complete build (`npm start` builds it first); otherwise none, and the
+ * gateway serves the services alone.
+ */
+export const loadWebApp = Effect.gen(function* () {
+  const dist = yield* WebDist
+  if (!existsSync(join(dist, BUILD_COMPLETE_MARK))) {
+    yield* Effect.logWarning(`no web app build in ${dist}: serving the services only (npm run build:web)`)
+    return Option.none<WebApp>()
+  }
+  const entry = join(dist, "server", "entry-server.js")
+  const module: unknown = yield* Effect.tryPromise(() => import(pathToFileURL(entry).href)).pipe(
+    Effect.orDieWith((error) => new Error(`cannot load the web app from ${entry}: ${String(error)}`))
+  )
+  const handler = typeof module === "object" && module !== null && "default" in module ? module.default : undefined
+  if (!isFetchHandler(handler)) return yield* Effect.dieMessage(`${entry} has no fetch handler`)
+  const files = loadStaticFiles(join(dist, "client"))
+  const host = yield* Config.string("HOST").pipe(Config.withDefault("0.0.0.0"))
+  return Option.some<WebApp>({
+    handle: handlerListener(handler, files),
+    started: (listening) =>
+      Effect.sync(() => {
+        // Server functions call the services over loopback HTTP through the typed client, like any integrator.
+        const loopback =
+          host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host
+        process.env.LECTERN_INTERNAL_URL ??= `http://${loopback}:${listening.port}`
+      })
+  })
+})

@@ -1,0 +1,68 @@
+// The page frame: skip link, header with the main navigation and the account menu, main landmark, footer.
+import { A, createAsync } from "@solidjs/router"
+import { type ParentProps, Show } from "solid-js"
+import { getViewer, logout } from "../lib/account.ts"
+
+export default function Layout(props: ParentProps) {
+  const viewer = createAsync(() => getViewer())
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="site-header">
+        <A href="/" class="brand" end>
+          Lectern
+        </A>
+        <nav aria-label="Main">
+          <ul class="nav-list">
+            <li>
+              <A href="/courses">Browse courses</A>
+            </li>
+          </ul>
+        </nav>
+        <nav aria-label="Account" class="account-nav">
+          <Show
+            when={viewer()}
+            fallback={
+              <ul class="nav-list">
+                <li>
+                  <A href="/login">Sign in</A>
+                </li>
+                <li>
+                  <A href="/register" class="button button-small">
+                    Create account
+                  </A>
+                </li>
+              </ul>
+            }
+          >
+            {(user) => (
+              <ul class="nav-list">
+                <li class="viewer-name">
+                  <span class="visually-hidden">Signed in as </span>
+                  <span data-testid="viewer-name">{user().name}</span>
+                </li>
+                <li>
+                  <form action={logout} method="post">
+                    <button type="submit" class="link-button">
+                      Sign out
+                    </button>
+                  </form>
+                </li>
+              </ul>
+            )}
+          </Show>
+        </nav>
+      </header>
+      <main id="main" tabindex="-1">
+        {props.children}
+      </main>
+      <footer class="site-footer">
+        <p>
+          Lectern — open-source learning. <A href="/dev/mailbox">Dev mailbox</A>
+        </p>
+      </footer>
+    </>
+  )
+}

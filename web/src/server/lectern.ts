@@ -1,0 +1,179 @@
+// The web server's only way to the services: a typed `@lectern/client` per call, carrying the session cookie's token,
+// refreshing it transparently, and turning typed failures into plain values a page can show.
+import "server-only"
+import { type LecternClient, makeLectern } from "@lectern/client"
+import type { Auth } from "@lectern/contracts"
+import { Cause, Config, DateTime, Effect, Either, Exit, Option, type Scope } from "effect"
+import { getRequestEvent, type RequestEvent } from "solid-js/web"
+import type { Failure, Outcome } from "../lib/outcome.ts"
+
+export const ACCESS_COOKIE = "lectern_access"
+export const REFRESH_COOKIE = "lectern_refresh"
+/** The refresh cookie outlives the access token; the auth service still enforces the family's absolute lifetime. */
+const REFRESH_COOKIE_SECONDS = 30 * 24 * 3600
+
+/**
+ * Where server functions reach the services. Mounted in the gateway (`npm start`), the gateway sets it to its own
+ * loopback address at start; `vite dev` on its own uses the default, a gateway on this machine's port 3000.
+ */
+const internalUrl = Config.string("LECTERN_INTERNAL_URL").pipe(Config.withDefault("http://127.0.0.1:3000"))
+
+interface Tokens {
+  readonly access: string | undefined
+  readonly refresh: string | undefined
+}
+
+const TOKENS = Symbol.for("lectern/tokens")
+
+const parseCookies = (header: string | null): Map<string, string> => {
+  const cookies = new Map<string, string>()
+  for (const part of (header ?? "").split(";")) {
+    const index = part.indexOf("=")
+    if (index < 1) continue
+    const name = part.slice(0, index).trim()
+    if (!cookies.has(name)) cookies.set(name, decodeURIComponent(part.slice(index + 1).trim()))
+  }
+  return cookies
+}
+
+const requestEvent = (): RequestEvent => {
+  const event = getRequestEvent()
+  if (event === undefined) throw new Error("lectern() runs on the server, inside a request")
+  return event
+}
+
+/** This request's tokens: what a refresh during the request set, else its cookies. */
+const currentTokens = (event: RequestEvent): Tokens => {
+  const known = event.locals[TOKENS] as Tokens | undefined
+  if (known !== undefined) return known
+  const cookies = parseCookies(event.request.headers.get("cookie"))
+  return { access: cookies.get(ACCESS_COOKIE), refresh: cookies.get(REFRESH_COOKIE) }
+}
+
+const isSecure = (request: Request) =>
+  new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https"
+
+const cookie = (request: Request, name: string, value: string, maxAgeSeconds: number) =>
+  `${name}=${encodeURIComponent(value)}; Path=/; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; HttpOnly; ` +
+  `SameSite=Lax${isSecure(request) ? "; Secure" : ""}`
+
+/** Stores a new session in httpOnly cookies (and for the rest of this request). */
+export const storeSession = (session: Auth.Session) => {
+  const event = requestEvent()
+  // Queries of one page that found the token expired together share one refresh: set its cookies once.
+  if (currentTokens(event).access === session.accessToken) return
+  const accessSeconds = (DateTime.toEpochMillis(session.accessExpiresAt) - Date.now()) / 1000
+  event.response.headers.append("set-cookie", cookie(event.request, ACCESS_COOKIE, session.accessToken, accessSeconds))
+  event.response.headers.append(
+    "set-cookie",
+    cookie(event.request, REFRESH_COOKIE, session.refreshToken, REFRESH_COOKIE_SECONDS)
+  )
+  event.locals[TOKENS] = { access: session.accessToken, refresh: session.refreshToken } satisfies Tokens
+}
+
+/** Forgets the session: both cookies expire now. */
+export const clearSession = () => {
+  const event = requestEvent()
+  event.response.headers.append("set-cookie", cookie(event.request, ACCESS_COOKIE, "", 0))
+  event.response.headers.append("set-cookie", cookie(event.request, REFRESH_COOKIE, "", 0))
+  event.locals[TOKENS] = { access: undefined, refresh: undefined } satisfies Tokens
+}
+
+/** Whether this request carries a session at all (no cookie: no call needed to know nobody is signed in). */
+export const hasSession = () => {
+  const tokens = currentTokens(requestEvent())
+  return tokens.access !== undefined || tokens.refresh !== undefined
+}
+
+/** The refresh token of this request's session, if any (logout revokes it). */
+export const currentRefreshToken = () => currentTokens(requestEvent()).refresh
+
+const withClient = <A, E>(
+  baseUrl: string,
+  accessToken: string | undefined,
+  f: (lectern: LecternClient) => Effect.Effect<A, E, Scope.Scope>
+) => Effect.scoped(Effect.flatMap(makeLectern({ baseUrl, accessToken }), f))
+
+// A refresh token rotates on use and a second use revokes the whole session, so concurrent requests of one browser
+// (a page and a server function, several queries) that find the access token expired share one refresh: the
+// outcome stays here for a minute, keyed by the token that was spent.
+const refreshes = new Map<string, Promise<Option.Option<Auth.Session>>>()
+const REFRESH_MEMORY_MS = 60_000
+
+const sharedRefresh = (baseUrl: string, refreshToken: string) => {
+  const pending = refreshes.get(refreshToken)
+  if (pending !== undefined) return pending
+  const refresh = Effect.runPromise(
+    withClient(baseUrl, undefined, (lectern) => lectern.auth.session.refresh({ refreshToken })).pipe(
+      Effect.map(Option.some),
+      // An unknown, reused or expired token, or a disabled account: the session is over.
+      Effect.catchAll(() => Effect.succeed(Option.none<Auth.Session>())),
+      Effect.catchAllDefect(() => Effect.succeed(Option.none<Auth.Session>()))
+    )
+  )
+  refreshes.set(refreshToken, refresh)
+  setTimeout(() => refreshes.delete(refreshToken), REFRESH_MEMORY_MS).unref()
+  return refresh
+}
+
+/** Trades the refresh cookie for a new session (stored in cookies); undefined when there is none any more. */
+const refreshSession = (baseUrl: string, refreshToken: string) =>
+  Effect.promise(() => sharedRefresh(baseUrl, refreshToken)).pipe(
+    Effect.map((session) => {
+      if (Option.isSome(session)) {
+        storeSession(session.value)
+        return session.value.accessToken
+      }
+      clearSession()
+      return undefined
+    })
+  )
+
+const isUnauthorized = (error: unknown) =>
+  typeof error === "object" && error !== null && "_tag" in error && error._tag === "Unauthorized"
+
+/** A typed failure as a plain, serialisable value: its tag, a message, and its own fields. */
+const toFailure = (error: unknown): Failure => {
+  if (typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string") {
+    const fields: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(error)) {
+      if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") fields[key] = value
+    }
+    const message = "message" in error && typeof error.message === "string" ? error.message : ""
+    return { ...fields, _tag: error._tag, message }
+  }
+  return { _tag: "Unknown", message: String(error) }
+}
+
+/**
+ * Calls the services as this request's user: `await lectern((c) => c.catalog.course.get({ slug }))`.
+ * Without an access cookie but with a refresh cookie, the session is refreshed first; a call answered
+ * `Unauthorized` (expired or revoked token) is retried once after a refresh. Typed failures come back as
+ * `{ ok: false, error }`; defects (lost connections, bugs) are logged and thrown as a generic error.
+ */
+export const lectern = async <A, E>(
+  f: (lectern: LecternClient) => Effect.Effect<A, E, Scope.Scope>
+): Promise<Outcome<A>> => {
+  const event = requestEvent()
+  const program = Effect.gen(function* () {
+    const baseUrl = yield* internalUrl
+    let { access, refresh } = currentTokens(event)
+    let refreshed = false
+    if (access === undefined && refresh !== undefined) {
+      access = yield* refreshSession(baseUrl, refresh)
+      refreshed = true
+    }
+    const first = yield* Effect.either(withClient(baseUrl, access, f))
+    if (Either.isRight(first)) return first.right
+    ;({ refresh } = currentTokens(event))
+    if (!isUnauthorized(first.left) || refreshed || refresh === undefined) return yield* Effect.fail(first.left)
+    access = yield* refreshSession(baseUrl, refresh)
+    return yield* withClient(baseUrl, access, f)
+  })
+  const exit = await Effect.runPromiseExit(program)
+  if (Exit.isSuccess(exit)) return { ok: true, value: exit.value }
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.isSome(failure)) return { ok: false, error: toFailure(failure.value) }
+  console.error("lectern call failed", Cause.pretty(exit.cause))
+  throw new Error("The service could not answer. Please try again.")
+}
