@@ -144,7 +144,15 @@ export const makeHeartbeat = () => {
       await client.query({
         name: "hb_save",
         text: SAVE_PROGRESS,
-        values: [...key, JSON.stringify(outcome.watched), outcome.watchedShare, resumePosition, outcome.completed, now]
+        values: [
+          ...key,
+          JSON.stringify(outcome.watched),
+          outcome.watchedShare,
+          resumePosition,
+          outcome.completed,
+          now,
+          lesson.course_id
+        ]
       })
       await client.query("COMMIT")
       const completedAt = row.completed_at ?? (outcome.completed ? now : null)
