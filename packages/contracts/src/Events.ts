@@ -51,6 +51,25 @@ export const QuizSubmitted = Schema.Struct({
   scorePercent: Schema.Number,
   passed: Schema.Boolean
 })
+export const AssignmentSubmitted = Schema.Struct({
+  submissionId: Schema.UUID,
+  assignmentId: Schema.UUID,
+  courseId: CourseId,
+  userId: UserId,
+  /** 1 for the first submission, +1 per resubmission. */
+  revision: Schema.Int,
+  attachmentCount: Schema.Int
+})
+export const AssignmentGraded = Schema.Struct({
+  submissionId: Schema.UUID,
+  assignmentId: Schema.UUID,
+  courseId: CourseId,
+  /** The learner whose work was graded. */
+  userId: UserId,
+  gradedBy: UserId,
+  score: Schema.Number,
+  maxScore: Schema.Number
+})
 export const ReviewCreated = Schema.Struct({
   reviewId: Schema.UUID,
   courseId: CourseId,
@@ -90,6 +109,8 @@ export const EventPayloads = {
   "lesson.completed": LessonCompleted,
   "course.completed": CourseCompleted,
   "quiz.submitted": QuizSubmitted,
+  "assignment.submitted": AssignmentSubmitted,
+  "assignment.graded": AssignmentGraded,
   "certificate.issued": CertificateIssued,
   "review.created": ReviewCreated,
   "review.updated": ReviewUpdated,

@@ -1,5 +1,5 @@
-// LearningRpcs: enrollment and progress measured from what was really played — learning's contract (quizzes,
-// assignments, certificates and recommendations join it next).
+// LearningRpcs: enrollment, progress measured from what was really played, quizzes, assignments and certificates —
+// learning's contract.
 import { Rpc, RpcGroup } from "@effect/rpc"
 import {
   CourseId,
@@ -14,6 +14,7 @@ import {
   UserId
 } from "@lectern/domain"
 import { Schema } from "effect"
+import * as Assignment from "./LearningAssignment.ts"
 import * as Quiz from "./LearningQuiz.ts"
 import { Authentication } from "./Middleware.ts"
 import { strict } from "./Strict.ts"
@@ -84,6 +85,10 @@ export class Certificate extends Schema.Class<Certificate>("Certificate")({
 
 /** Where the learning service serves files over plain HTTP (certificate PDFs, assignment attachments). */
 export const LEARNING_HTTP_PREFIX = "/learning/"
+
+/** The path of a submission's attachment, relative to the server's base URL (the submitter, the owner, an admin). */
+export const attachmentPath = (submissionId: string, uploadId: string) =>
+  `${LEARNING_HTTP_PREFIX}submissions/${encodeURIComponent(submissionId)}/attachments/${encodeURIComponent(uploadId)}`
 
 /**
  * The path of a certificate's PDF, relative to the server's base URL: `GET` it with the same `Authorization: Bearer`
@@ -211,6 +216,50 @@ export class LearningUserRpcs extends RpcGroup.make(
     payload: strict({ quizId: QuizId }),
     success: Schema.Array(Quiz.AttemptSummary),
     error: Schema.Union(InvalidInput, Quiz.QuizNotFound)
+  }),
+  Rpc.make("assignment.create", {
+    payload: Assignment.AssignmentInput,
+    success: Assignment.Assignment,
+    error: Schema.Union(InvalidInput, Forbidden)
+  }),
+  Rpc.make("assignment.update", {
+    payload: Assignment.AssignmentUpdate,
+    success: Assignment.Assignment,
+    error: Schema.Union(InvalidInput, Forbidden, Assignment.AssignmentNotFound, Assignment.InvalidGrade)
+  }),
+  Rpc.make("assignment.delete", {
+    payload: strict({ id: Assignment.AssignmentId }),
+    error: Schema.Union(InvalidInput, Forbidden, Assignment.AssignmentNotFound)
+  }),
+  /** The course's assignments, for its enrolled learners, its owner and admins. */
+  Rpc.make("assignment.list", {
+    payload: strict({ courseId: CourseId }),
+    success: Schema.Array(Assignment.Assignment),
+    error: Schema.Union(InvalidInput, NotEnrolled)
+  }),
+  Rpc.make("assignment.submit", {
+    payload: Assignment.SubmitInput,
+    success: Assignment.Submission,
+    error: Schema.Union(
+      InvalidInput,
+      Assignment.AssignmentNotFound,
+      NotEnrolled,
+      Assignment.AssignmentClosed,
+      Assignment.AlreadyGraded,
+      Assignment.AttachmentRejected
+    )
+  }),
+  /** By the course's owner or an admin; grading again replaces the grade. */
+  Rpc.make("assignment.grade", {
+    payload: Assignment.GradeInput,
+    success: Assignment.Submission,
+    error: Schema.Union(InvalidInput, Forbidden, Assignment.SubmissionNotFound, Assignment.InvalidGrade)
+  }),
+  /** Every learner's latest submission for the owner or an admin; the caller's own for anyone else. */
+  Rpc.make("assignment.submissions", {
+    payload: strict({ assignmentId: Assignment.AssignmentId }),
+    success: Schema.Array(Assignment.Submission),
+    error: Schema.Union(InvalidInput, Assignment.AssignmentNotFound)
   }),
   Rpc.make("certificate.mine", { success: Schema.Array(Certificate), error: InvalidInput }),
   Rpc.make("certificate.get", {

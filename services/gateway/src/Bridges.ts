@@ -1,11 +1,16 @@
 // Where hosted services ask each other: media asks catalog and learning who may watch a video, learning reads
-// catalog's curricula. In one process these are direct calls on the services' layers.
+// catalog's curricula and takes media's uploads as assignment attachments. In one process these are direct calls on
+// the services' layers.
 
 import { Auth } from "@lectern/auth"
 import { Catalog as CatalogService } from "@lectern/catalog"
+import * as Assignment from "@lectern/contracts/LearningAssignment"
 import { UserId } from "@lectern/domain"
-import { CatalogReader, LearnerDirectory, Learning } from "@lectern/learning"
-import { PlaybackAccess } from "@lectern/media"
+import { CatalogReader, LearnerDirectory, Learning, SubmissionFiles } from "@lectern/learning"
+import { MediaRepo, MediaSchemaLive, PlaybackAccess } from "@lectern/media"
+import { readUpload, uploadPrefix } from "@lectern/media/Uploads"
+import { BlobStore } from "@lectern/platform/BlobStore"
+import { layerFromConfig as blobStoreFromConfig } from "@lectern/platform/BlobStoreFromConfig"
 import { Effect, Layer, Option } from "effect"
 
 /** Learners' display names for learning's certificates, from auth. */
@@ -52,4 +57,75 @@ export const PlaybackAccessFromCatalogAndLearning = Layer.effect(
         })
     }
   })
+)
+
+/** The file name a client gave an upload (tus `filename` metadata), without directories or control characters. */
+export const attachmentFilename = (given: string | null | undefined) => {
+  const base = (given ?? "").split(/[/\\]/).pop() ?? ""
+  const clean = base
+    .replace(/[\p{Cc}\p{Cf}]/gu, "")
+    .trim()
+    .slice(0, 200)
+  return clean === "" || clean === "." || clean === ".." ? "attachment" : clean
+}
+
+/** The declared type of an upload (tus `filetype` metadata) when it is a plain `type/subtype`, else octet-stream. */
+export const attachmentContentType = (given: string | null | undefined) => {
+  const type = (given ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? ""
+  return type.length <= 100 && /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(type)
+    ? type
+    : "application/octet-stream"
+}
+
+/**
+ * Assignment attachments from media's tus uploads: a learner's complete upload is marked consumed (so neither media
+ * nor a tus DELETE can take its bytes) in the same database, inside learning's transaction; its parts are read back
+ * in order for download, and deleted when a resubmission drops the file. Needs MediaRepo and the BlobStore.
+ */
+export const SubmissionFilesFromMedia = Layer.effect(
+  SubmissionFiles,
+  Effect.gen(function* () {
+    const repo = yield* MediaRepo
+    const blobs = yield* BlobStore
+    const rejected = (uploadId: string, reason: "notFound" | "incomplete", message: string) =>
+      new Assignment.AttachmentRejected({ uploadId, reason, message })
+    return {
+      claim: (userId, uploadId) =>
+        Effect.gen(function* () {
+          const found = yield* repo.uploadById(uploadId)
+          // Someone else's upload is as unknown as one that does not exist.
+          if (Option.isNone(found) || found.value.ownerId !== userId || found.value.consumedAt !== null) {
+            return yield* Effect.fail(rejected(uploadId, "notFound", "no such upload of yours, or already used"))
+          }
+          if (found.value.completedAt === null) {
+            return yield* Effect.fail(rejected(uploadId, "incomplete", "the upload has not received every byte yet"))
+          }
+          const taken = yield* repo.consumeUpload(uploadId, userId)
+          if (Option.isNone(taken)) {
+            return yield* Effect.fail(rejected(uploadId, "notFound", "no such upload of yours, or already used"))
+          }
+          return {
+            uploadId,
+            filename: attachmentFilename(taken.value.metadata.filename),
+            sizeBytes: taken.value.offset,
+            contentType: attachmentContentType(taken.value.metadata.filetype)
+          }
+        }),
+      open: (uploadId) =>
+        Effect.gen(function* () {
+          if (Option.isNone(yield* repo.uploadById(uploadId))) return Option.none()
+          return Option.some(yield* readUpload(uploadId).pipe(Effect.provideService(BlobStore, blobs), Effect.orDie))
+        }),
+      discard: (uploadId) =>
+        Effect.gen(function* () {
+          yield* blobs.deleteByPrefix(uploadPrefix(uploadId)).pipe(Effect.orDie)
+          yield* repo.deleteUpload(uploadId)
+        })
+    }
+  })
+)
+
+/** SubmissionFilesFromMedia over media's repo and the BlobStore from config (the gateway's). */
+export const SubmissionFilesFromMediaLive = SubmissionFilesFromMedia.pipe(
+  Layer.provide(Layer.merge(MediaRepo.Default.pipe(Layer.provide(MediaSchemaLive)), blobStoreFromConfig))
 )

@@ -13,7 +13,12 @@ import { serve } from "@lectern/platform/Serve"
 import { SigningKeys } from "@lectern/platform/SigningKeys"
 import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth, PlaybackAccessFromCatalogAndLearning } from "./Bridges.ts"
+import {
+  CatalogReaderFromCatalog,
+  LearnerDirectoryFromAuth,
+  PlaybackAccessFromCatalogAndLearning,
+  SubmissionFilesFromMediaLive
+} from "./Bridges.ts"
 import { loadWebApp } from "./WebApp.ts"
 
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
@@ -23,9 +28,9 @@ const AuthAndCatalogLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHand
   Layer.provideMerge(PlatformLive)
 )
 
-/** Learning over auth and catalog, reading catalog's curricula in process. */
+/** Learning over auth and catalog, reading catalog's curricula and media's uploads in process. */
 const LearningHostedLive = Layer.merge(LearningLive, LearningRelayLive).pipe(
-  Layer.provide(Layer.merge(CatalogReaderFromCatalog, LearnerDirectoryFromAuth)),
+  Layer.provide(Layer.mergeAll(CatalogReaderFromCatalog, LearnerDirectoryFromAuth, SubmissionFilesFromMediaLive)),
   Layer.provideMerge(AuthAndCatalogLive)
 )
 

@@ -1,6 +1,7 @@
 // Maps every LearningRpcs call to the Learning service, and nothing else.
 import { Learning as Contract, CurrentUser } from "@lectern/contracts"
 import { DateTime, Effect, Option } from "effect"
+import { Assignments } from "./Assignments.ts"
 import { CertificateIssuer, type CertificateRow } from "./CertificateIssuer.ts"
 import { Learning } from "./Learning.ts"
 import { Quizzes } from "./Quizzes.ts"
@@ -23,6 +24,7 @@ export const LearningHandlers = Contract.LearningRpcs.toLayer(
     const learning = yield* Learning
     const quizzes = yield* Quizzes
     const certificates = yield* CertificateIssuer
+    const assignments = yield* Assignments
     const withUser = <A, E, R>(f: (user: CurrentUser["Type"]) => Effect.Effect<A, E, R>) =>
       Effect.flatMap(CurrentUser, f)
     return Contract.LearningRpcs.of({
@@ -40,6 +42,13 @@ export const LearningHandlers = Contract.LearningRpcs.toLayer(
       "quiz.start": (input) => withUser((user) => quizzes.start(user, input.quizId)),
       "quiz.submit": (input) => withUser((user) => quizzes.submit(user, input)),
       "quiz.attempts": (input) => withUser((user) => quizzes.attempts(user, input.quizId)),
+      "assignment.create": (input) => withUser((user) => assignments.create(user, input)),
+      "assignment.update": (input) => withUser((user) => assignments.update(user, input)),
+      "assignment.delete": (input) => withUser((user) => assignments.remove(user, input.id)),
+      "assignment.list": (input) => withUser((user) => assignments.list(user, input.courseId)),
+      "assignment.submit": (input) => withUser((user) => assignments.submit(user, input)),
+      "assignment.grade": (input) => withUser((user) => assignments.grade(user, input)),
+      "assignment.submissions": (input) => withUser((user) => assignments.submissions(user, input.assignmentId)),
       "certificate.mine": () =>
         withUser((user) => Effect.map(certificates.mine(user.id), (rows) => rows.map(toCertificate))),
       "certificate.get": (input) =>

@@ -1,11 +1,12 @@
-// Learning's plain HTTP endpoints for the edge: files to download (certificate PDFs), behind the same bearer token
-// as the RPCs.
+// Learning's plain HTTP endpoints for the edge: files to download (certificate PDFs, assignment attachments), behind
+// the same bearer token as the RPCs.
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { type AuthenticatedUser, Learning as Contract } from "@lectern/contracts"
 import { AccessTokenVerifier } from "@lectern/platform/AccessTokens"
 import { bearerToken } from "@lectern/platform/Authentication"
 import type { HttpRoute } from "@lectern/platform/HttpEdge"
 import { Cause, Effect, Exit, Option, Runtime, Stream } from "effect"
+import { Assignments } from "./Assignments.ts"
 import { CertificateIssuer } from "./CertificateIssuer.ts"
 
 /** A file to send: its bytes in memory or as a stream of `size` bytes. */
@@ -132,15 +133,35 @@ export const makeDownloadRoute = <R>(resolve: Resolve<R>) =>
   })
 
 const CERTIFICATE_PDF = /^certificates\/([A-Za-z0-9_-]{1,64})\.pdf$/
+const ATTACHMENT =
+  /^submissions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/attachments\/([A-Za-z0-9_-]{8,64})$/i
 
-/** `GET /learning/certificates/<id>.pdf`: the PDF for its holder or an admin; 404 for anyone else. */
+/**
+ * Declared types a browser may be handed as they are (none of them runs script); any other declared type is sent as
+ * `application/octet-stream`.
+ */
+const SERVED_AS_DECLARED = new Set([
+  "application/pdf",
+  "application/zip",
+  "text/plain",
+  "text/csv",
+  "image/png",
+  "image/jpeg",
+  "image/gif",
+  "image/webp"
+])
+
+/**
+ * `GET /learning/certificates/<id>.pdf`: the PDF for its holder or an admin. `GET /learning/submissions/<id>/
+ * attachments/<uploadId>`: a submission's file for its submitter, the course's owner or an admin. 404 for anyone else.
+ */
 export const learningHttpRoutes = Effect.gen(function* () {
   const certificates = yield* CertificateIssuer
-  const route = yield* makeDownloadRoute((user, path) =>
+  const assignments = yield* Assignments
+
+  const certificatePdf = (user: AuthenticatedUser, id: string) =>
     Effect.gen(function* () {
-      const match = CERTIFICATE_PDF.exec(path)
-      if (match?.[1] === undefined) return yield* Effect.fail(notFound())
-      const row = yield* certificates.byId(match[1])
+      const row = yield* certificates.byId(id)
       // Someone else's certificate is not found, as for `certificate.get`.
       if (Option.isNone(row) || (row.value.userId !== user.id && user.role !== "admin")) {
         return yield* Effect.fail(notFound())
@@ -153,7 +174,27 @@ export const learningHttpRoutes = Effect.gen(function* () {
         body: pdf
       } satisfies Download
     })
-  )
+
+  const attachment = (user: AuthenticatedUser, submissionId: string, uploadId: string) =>
+    Effect.gen(function* () {
+      const found = yield* assignments.attachmentDownload(user, submissionId.toLowerCase(), uploadId)
+      if (Option.isNone(found)) return yield* Effect.fail(notFound())
+      const { file, size, body } = found.value
+      return {
+        filename: file.filename,
+        contentType: SERVED_AS_DECLARED.has(file.contentType) ? file.contentType : "application/octet-stream",
+        size,
+        body
+      } satisfies Download
+    })
+
+  const route = yield* makeDownloadRoute((user, path) => {
+    const pdf = CERTIFICATE_PDF.exec(path)
+    if (pdf?.[1] !== undefined) return certificatePdf(user, pdf[1])
+    const file = ATTACHMENT.exec(path)
+    if (file?.[1] !== undefined && file[2] !== undefined) return attachment(user, file[1], file[2])
+    return Effect.fail(notFound())
+  })
   const routes: ReadonlyArray<HttpRoute> = [route]
   return routes
 })

@@ -2,6 +2,8 @@
 import { loadMigrations, migrate } from "@lectern/platform/Migrator"
 import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
+import { AssignmentRepo } from "./AssignmentRepo.ts"
+import { Assignments } from "./Assignments.ts"
 import { CertificateIssuer } from "./CertificateIssuer.ts"
 import { LearningHandlers } from "./Handlers.ts"
 import { Learning } from "./Learning.ts"
@@ -25,12 +27,18 @@ export const LearningSchemaLive = Layer.effectDiscard(migrate(LearningMigrations
 const LearningRepoLive = LearningRepo.Default.pipe(Layer.provide(LearningSchemaLive))
 
 /**
- * The domain services (enrollment and progress, quizzes, certificates) with their repos; need SqlClient, a
- * CatalogReader and a LearnerDirectory.
+ * The domain services (enrollment and progress, quizzes, assignments, certificates) with their repos; need SqlClient,
+ * a CatalogReader, a LearnerDirectory and SubmissionFiles.
  */
-export const LearningDomainLive = Layer.merge(Learning.Default, Quizzes.Default).pipe(
+export const LearningDomainLive = Layer.mergeAll(Learning.Default, Quizzes.Default, Assignments.Default).pipe(
   Layer.provideMerge(CertificateIssuer.Default.pipe(Layer.provide(LearningSchemaLive))),
-  Layer.provideMerge(Layer.merge(LearningRepoLive, QuizRepo.Default.pipe(Layer.provide(LearningSchemaLive))))
+  Layer.provideMerge(
+    Layer.mergeAll(
+      LearningRepoLive,
+      QuizRepo.Default.pipe(Layer.provide(LearningSchemaLive)),
+      AssignmentRepo.Default.pipe(Layer.provide(LearningSchemaLive))
+    )
+  )
 )
 
 /** Handlers for every LearningRpcs tag, plus Learning, with the catalog consumers running (needs an EventBus). */
@@ -38,5 +46,5 @@ export const LearningLive = Layer.mergeAll(LearningHandlers, LearningConsumersLi
   Layer.provideMerge(LearningDomainLive)
 )
 
-/** Moves learning.outbox rows (enrollment.*, lesson.completed, course.completed) to the EventBus. */
+/** Moves learning.outbox rows (enrollment.*, lesson.completed, course.completed, quiz.*, assignment.*, …) to the EventBus. */
 export const LearningRelayLive = layerRelay({ schema: LEARNING_SCHEMA }).pipe(Layer.provide(LearningSchemaLive))

@@ -1,4 +1,5 @@
 // @lectern/learning: the learning service — enrollment and progress measured from what was really played.
+export { Assignments } from "./Assignments.ts"
 export { CatalogReader, type CatalogReaderService } from "./CatalogReader.ts"
 export { CertificateIssuer, CertificateSettings } from "./CertificateIssuer.ts"
 export { LearningHandlers } from "./Handlers.ts"
@@ -8,4 +9,5 @@ export { LearnerDirectory } from "./LearnerDirectory.ts"
 export { Learning } from "./Learning.ts"
 export { CURRICULUM_GROUP, LearningConsumersLive } from "./LearningConsumers.ts"
 export { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
+export { type SubmissionFile, SubmissionFiles, type SubmissionFilesService } from "./SubmissionFiles.ts"
 export * from "./WatchedRanges.ts"

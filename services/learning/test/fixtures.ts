@@ -1,5 +1,9 @@
-// Test wiring for learning: learning over the real catalog (and auth) on one platform with a fresh database, users
-// with tokens, a published course with a video and an article lesson, and raw HTTP calls for hostile input.
+// Test wiring for learning: learning over the real catalog (and auth) and media's uploads on one platform with a
+// fresh database, users with tokens, a published course with a video and an article lesson, tus uploads, and raw HTTP
+// calls for hostile input.
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { SqlClient } from "@effect/sql"
 import { AuthLive } from "@lectern/auth"
 import { Catalog, makeCatalogLive } from "@lectern/catalog"
@@ -7,7 +11,9 @@ import { layer as layerCatalogCache } from "@lectern/catalog/CatalogCache"
 import { makeInProcessClient } from "@lectern/client"
 import { Catalog as CatalogContract, Learning as Contract } from "@lectern/contracts"
 import { MediaId } from "@lectern/domain"
-import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth } from "@lectern/gateway/Bridges"
+import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth, SubmissionFilesFromMedia } from "@lectern/gateway/Bridges"
+import { MediaRepo, MediaSchemaLive, UPLOADS_PATH, UploadsEndpoint, UploadsEndpointLive } from "@lectern/media"
+import { layerFs } from "@lectern/platform/BlobStoreFs"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
@@ -28,11 +34,27 @@ export const makeLearningTestLayer = (database: Layer.Layer<SqlClient.SqlClient>
   const catalog = Layer.merge(makeCatalogLive(layerCatalogCache({ ttl: 0 })), AuthLive).pipe(
     Layer.provideMerge(platform)
   )
+  // Media's tus endpoint and repo over a temporary blob directory: what learners upload attachments to.
+  const uploads = Layer.merge(UploadsEndpointLive, SubmissionFilesFromMedia).pipe(
+    Layer.provideMerge(Layer.merge(MediaRepo.Default.pipe(Layer.provide(MediaSchemaLive)), layerTempBlobs))
+  )
   return LearningLive.pipe(
     Layer.provide(Layer.merge(CatalogReaderFromCatalog, LearnerDirectoryFromAuth)),
+    Layer.provideMerge(uploads),
     Layer.provideMerge(catalog)
   )
 }
+
+/** A temporary directory for the test's blobs, removed with the layer. */
+const layerTempBlobs = Layer.unwrapScoped(
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.promise(() => mkdtemp(join(tmpdir(), "lectern-learning-blobs-"))),
+      (root) => Effect.promise(() => rm(root, { recursive: true, force: true }))
+    ),
+    (root) => Layer.orDie(layerFs({ root }))
+  )
+)
 
 export { type TestUser, userWith } from "@lectern/testkit/TestUsers"
 
@@ -101,11 +123,64 @@ export const publishedCourse = (
     return { courseId: course.id, videoId: video.id, articleId: article.id }
   })
 
-/** Serves /rpc/learning and learning's download routes (/learning/…) on a free port; answers the base URL. */
+/**
+ * Serves /rpc/learning, learning's download routes (/learning/…) and media's tus uploads (/media/uploads) on a free
+ * port; answers the base URL.
+ */
 export const serveLearning = Effect.gen(function* () {
   const learning = yield* makeRpcHttpHandler(Contract.LearningRpcs)
-  return yield* serveForTest({ rpc: { learning }, http: yield* learningHttpRoutes })
+  const uploads = yield* UploadsEndpoint
+  return yield* serveForTest({
+    rpc: { learning },
+    http: [...(yield* learningHttpRoutes), { prefix: UPLOADS_PATH, handle: uploads.handle }]
+  })
 })
+
+const tusMetadata = (fields: Readonly<Record<string, string>>) =>
+  Object.entries(fields)
+    .map(([key, value]) => `${key} ${Buffer.from(value).toString("base64")}`)
+    .join(",")
+
+/**
+ * A tus upload of `bytes` as the holder of `token` (one POST, then one PATCH unless `complete` is false, which sends
+ * only the first half): answers the upload id.
+ */
+export const tusUpload = (
+  url: string,
+  token: string,
+  bytes: Uint8Array,
+  options: { readonly filename?: string; readonly filetype?: string; readonly complete?: boolean } = {}
+) =>
+  Effect.tryPromise(async () => {
+    const created = await fetch(`${url}${UPLOADS_PATH}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "tus-resumable": "1.0.0",
+        "upload-length": String(bytes.length),
+        "upload-metadata": tusMetadata({
+          filename: options.filename ?? "work.txt",
+          filetype: options.filetype ?? "text/plain"
+        })
+      }
+    })
+    const location = created.headers.get("location")
+    if (created.status !== 201 || location === null) throw new Error(`tus create: ${created.status}`)
+    const id = location.split("/").pop() ?? ""
+    const body = Buffer.from(options.complete === false ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes)
+    const patched = await fetch(`${url}${UPLOADS_PATH}/${id}`, {
+      method: "PATCH",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "tus-resumable": "1.0.0",
+        "upload-offset": "0",
+        "content-type": "application/offset+octet-stream"
+      },
+      body
+    })
+    if (patched.status !== 204) throw new Error(`tus patch: ${patched.status}`)
+    return id
+  }).pipe(Effect.orDie)
 
 /** A raw GET (or another method) with an optional bearer token: status, headers and body bytes. */
 export const rawGet = (url: string, token?: string, method = "GET") =>

@@ -28,6 +28,24 @@ export type UploadSettings = Config.Config.Success<typeof UploadSettings>
 export const partKey = (id: string, offset: number) => `uploads/${id}/${offset.toString().padStart(16, "0")}`
 export const uploadPrefix = (id: string) => `uploads/${id}/`
 
+/**
+ * The bytes of upload `id` in order, as one stream (its parts as the PATCH requests stored them), with their total
+ * size: for a complete upload another service took (assignment attachments). Not for one media.create joined.
+ */
+export const readUpload = (id: string) =>
+  Effect.gen(function* () {
+    const blobs = yield* BlobStore
+    const parts = (yield* blobs.list(uploadPrefix(id)))
+      .filter((part) => /\/\d{16}$/.test(part.key))
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+    const body = Stream.flatMap(
+      Stream.fromIterable(parts),
+      (part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)),
+      { concurrency: 1 }
+    )
+    return { size: parts.reduce((total, part) => total + part.size, 0), body }
+  })
+
 const failWith = (status_code: number, body: string) => ({ status_code, body: `${body}\n` })
 
 /** A tus DataStore over the BlobStore (bytes) and the media schema (offsets), run on an Effect runtime. */
