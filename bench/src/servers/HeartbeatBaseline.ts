@@ -1,13 +1,17 @@
-// The heartbeat baseline's work, with pg and no Effect: check the payload and the token, read the lesson and the
-// enrollment, lock and read the progress row, merge with learning's own WatchedRanges functions, save, answer.
+// The heartbeat baseline's work, with pg and no Effect: check the payload and the token; in one transaction read the
+// lesson, the enrollment and the locked progress row, merge with learning's own WatchedRanges functions, save; answer.
 import { applyHeartbeat, type Range } from "@lectern/learning/WatchedRanges"
 import pg from "pg"
 import { makeAuthenticate, successLine } from "./UserMeBaseline.ts"
 
-/** One row: the lesson, and whether the caller is enrolled in its course. */
-export const LESSON_FOR_LEARNER = `SELECT l.course_id, l.kind, l.duration_seconds,
-    EXISTS (SELECT 1 FROM learning.enrollments e WHERE e.user_id = $1 AND e.course_id = l.course_id) AS enrolled
-  FROM learning.lessons l WHERE l.lesson_id = $2`
+/** One row, in the transaction: the lesson, whether the caller is enrolled in its course, and the progress row
+ * locked (nulls when there is none yet) — the statement shape LearningRepo.heartbeatStateForUpdate uses. */
+export const HEARTBEAT_STATE_FOR_UPDATE = `SELECT l.course_id, l.kind, l.duration_seconds,
+    EXISTS (SELECT 1 FROM learning.enrollments e WHERE e.user_id = $1 AND e.course_id = l.course_id) AS enrolled,
+    p.user_id IS NOT NULL AS started, p.watched::text AS watched, p.last_heartbeat_at, p.completed_at
+  FROM learning.lessons l LEFT JOIN LATERAL (SELECT * FROM learning.lesson_progress p
+    WHERE p.user_id = $1 AND p.lesson_id = l.lesson_id FOR UPDATE) p ON true
+  WHERE l.lesson_id = $2`
 
 export const PROGRESS_FOR_UPDATE = `SELECT watched::text AS watched, last_heartbeat_at, completed_at
   FROM learning.lesson_progress WHERE user_id = $1 AND lesson_id = $2 FOR UPDATE`
@@ -71,11 +75,15 @@ export class CompletionNotBenchmarked extends Error {
   override readonly name = "CompletionNotBenchmarked"
 }
 
-interface LessonRow {
+interface StateRow {
   readonly course_id: string
   readonly kind: string
   readonly duration_seconds: number
   readonly enrolled: boolean
+  readonly started: boolean
+  readonly watched: string | null
+  readonly last_heartbeat_at: Date | null
+  readonly completed_at: Date | null
 }
 
 interface ProgressRow {
@@ -100,30 +108,29 @@ export const makeHeartbeat = () => {
     const userId = await authenticate(authorization)
     const input = heartbeatInputOf(payload)
     if (typeof input === "string") return failLine(requestId, { _tag: "InvalidInput", message: input })
-    const found = await pool.query<LessonRow>({
-      name: "hb_lesson",
-      text: LESSON_FOR_LEARNER,
-      values: [userId, input.lessonId]
-    })
-    const lesson = found.rows[0]
-    if (lesson === undefined) return failLine(requestId, { _tag: "LessonNotFound", id: input.lessonId })
-    if (!lesson.enrolled) return failLine(requestId, { _tag: "NotEnrolled", courseId: lesson.course_id })
-    if (lesson.kind !== "video" && lesson.kind !== "embed") {
-      return failLine(requestId, { _tag: "InvalidProgress", message: `a ${lesson.kind} lesson has no playback` })
-    }
-    const duration = lesson.duration_seconds
-    if (duration <= 0) {
-      return failLine(requestId, { _tag: "InvalidProgress", message: "the lesson's duration is not known yet" })
-    }
-    if (input.mediaPositionSeconds > duration + 1 || input.playedRanges.some(([, to]) => to > duration + 1)) {
-      return failLine(requestId, { _tag: "InvalidProgress", message: `the lesson is ${duration} s long` })
-    }
-    const now = new Date()
     const client = await pool.connect()
     try {
       await client.query("BEGIN")
       const key = [userId, input.lessonId]
-      let row = (await client.query<ProgressRow>({ name: "hb_lock", text: PROGRESS_FOR_UPDATE, values: key })).rows[0]
+      const found = await client.query<StateRow>({ name: "hb_state", text: HEARTBEAT_STATE_FOR_UPDATE, values: key })
+      const lesson = found.rows[0]
+      const refused = (error: Readonly<Record<string, unknown>>) =>
+        client.query("ROLLBACK").then(() => failLine(requestId, error))
+      if (lesson === undefined) return await refused({ _tag: "LessonNotFound", id: input.lessonId })
+      if (!lesson.enrolled) return await refused({ _tag: "NotEnrolled", courseId: lesson.course_id })
+      if (lesson.kind !== "video" && lesson.kind !== "embed") {
+        return await refused({ _tag: "InvalidProgress", message: `a ${lesson.kind} lesson has no playback` })
+      }
+      const duration = lesson.duration_seconds
+      if (duration <= 0) {
+        return await refused({ _tag: "InvalidProgress", message: "the lesson's duration is not known yet" })
+      }
+      if (input.mediaPositionSeconds > duration + 1 || input.playedRanges.some(([, to]) => to > duration + 1)) {
+        return await refused({ _tag: "InvalidProgress", message: `the lesson is ${duration} s long` })
+      }
+      const now = new Date()
+      let row: ProgressRow | undefined =
+        lesson.started && lesson.watched !== null ? { ...lesson, watched: lesson.watched } : undefined
       if (row === undefined) {
         await client.query({ name: "hb_create", text: CREATE_PROGRESS, values: [...key, lesson.course_id] })
         row = (await client.query<ProgressRow>({ name: "hb_lock", text: PROGRESS_FOR_UPDATE, values: key })).rows[0]

@@ -197,27 +197,36 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
         }
       })
 
+    /**
+     * One transaction of four statements: BEGIN, the lesson with the enrollment and the progress row locked, the save,
+     * COMMIT (plus the row's creation on a lesson's first heartbeat). A refused heartbeat rolls back: nothing stored.
+     */
     const heartbeat = (user: AuthenticatedUser, input: typeof Contract.Heartbeat.Type) =>
-      Effect.gen(function* () {
-        const lesson = yield* lessonForLearner(user, input.lessonId)
-        if (lesson.kind !== "video" && lesson.kind !== "embed") {
-          return yield* Effect.fail(
-            new Contract.InvalidProgress({ message: `a ${lesson.kind} lesson has no playback` })
-          )
-        }
-        if (lesson.durationSeconds <= 0) {
-          return yield* Effect.fail(new Contract.InvalidProgress({ message: "the lesson's duration is not known yet" }))
-        }
-        const limit = lesson.durationSeconds + 1
-        if (input.mediaPositionSeconds > limit || input.playedRanges.some(([, to]) => to > limit)) {
-          return yield* Effect.fail(
-            new Contract.InvalidProgress({ message: `the lesson is ${lesson.durationSeconds} s long` })
-          )
-        }
-        const now = yield* DateTime.now
-        return yield* repo.withTransaction(
+      repo
+        .withTransaction(
           Effect.gen(function* () {
-            const before = yield* repo.progressForUpdate(user.id, lesson)
+            const found = yield* repo.heartbeatStateForUpdate(user.id, input.lessonId)
+            if (Option.isNone(found)) return yield* Effect.fail(new Contract.LessonNotFound({ id: input.lessonId }))
+            const { lesson, enrolled } = found.value
+            if (!enrolled) return yield* Effect.fail(new Contract.NotEnrolled({ courseId: lesson.courseId }))
+            if (lesson.kind !== "video" && lesson.kind !== "embed") {
+              return yield* Effect.fail(
+                new Contract.InvalidProgress({ message: `a ${lesson.kind} lesson has no playback` })
+              )
+            }
+            if (lesson.durationSeconds <= 0) {
+              return yield* Effect.fail(
+                new Contract.InvalidProgress({ message: "the lesson's duration is not known yet" })
+              )
+            }
+            const limit = lesson.durationSeconds + 1
+            if (input.mediaPositionSeconds > limit || input.playedRanges.some(([, to]) => to > limit)) {
+              return yield* Effect.fail(
+                new Contract.InvalidProgress({ message: `the lesson is ${lesson.durationSeconds} s long` })
+              )
+            }
+            const now = yield* DateTime.now
+            const before = found.value.progress ?? (yield* repo.progressForUpdate(user.id, lesson))
             const outcome = applyHeartbeat({
               watched: before.watched,
               claimed: input.playedRanges as ReadonlyArray<Range>,
@@ -247,7 +256,7 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
             })
           })
         )
-      }).pipe(Effect.withSpan("Learning.heartbeat"))
+        .pipe(Effect.withSpan("Learning.heartbeat"))
 
     const completeLesson = (user: AuthenticatedUser, lessonId: LessonId) =>
       Effect.gen(function* () {

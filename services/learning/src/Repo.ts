@@ -204,6 +204,55 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
     // ------------------------------------------------------------ progress
 
     /**
+     * For a heartbeat, in one statement: the lesson, whether `userId` is enrolled in its course, and the learner's
+     * progress on it locked for this transaction (undefined when there is none yet: `progressForUpdate` creates it).
+     */
+    const heartbeatStateForUpdate = (userId: UserId, lessonId: LessonId) =>
+      unsafe<
+        LessonRow & { readonly enrolled: boolean; readonly started: boolean } & Omit<
+            ProgressRow,
+            "lessonId" | "watched"
+          > & {
+            readonly watched: string | null
+          }
+      >(
+        `SELECT l.lesson_id AS "lessonId", l.course_id AS "courseId", l.kind, l.duration_seconds AS "durationSeconds",
+           l.position, EXISTS (SELECT 1 FROM learning.enrollments e WHERE e.user_id = $1 AND e.course_id = l.course_id)
+           AS enrolled, p.user_id IS NOT NULL AS started, p.watched::text AS watched, p.watched_share AS "watchedShare",
+           p.resume_position AS "resumePosition", p.last_heartbeat_at AS "lastHeartbeatAt",
+           p.completed_at AS "completedAt"
+         FROM learning.lessons l LEFT JOIN LATERAL (SELECT * FROM learning.lesson_progress p
+           WHERE p.user_id = $1 AND p.lesson_id = l.lesson_id FOR UPDATE) p ON true
+         WHERE l.lesson_id = $2`,
+        [userId, lessonId]
+      ).pipe(
+        Effect.map(first),
+        Effect.map(
+          Option.map((row) => {
+            const lesson: LessonRow = {
+              lessonId: row.lessonId,
+              courseId: row.courseId,
+              kind: row.kind,
+              durationSeconds: row.durationSeconds,
+              position: row.position
+            }
+            const progress: ProgressRow | undefined =
+              row.started && row.watched !== null
+                ? parseProgress({
+                    lessonId: row.lessonId,
+                    watched: row.watched,
+                    watchedShare: row.watchedShare,
+                    resumePosition: row.resumePosition,
+                    lastHeartbeatAt: row.lastHeartbeatAt,
+                    completedAt: row.completedAt
+                  })
+                : undefined
+            return { lesson, enrolled: row.enrolled, progress }
+          })
+        )
+      )
+
+    /**
      * The learner's progress on a lesson, locked for this transaction (heartbeats of one learner serialise). The row
      * is created only when the lock finds none, so a heartbeat on a lesson already started is one statement.
      */
@@ -279,6 +328,7 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
       courseById: dieOnSqlError(courseById),
       lessonById: dieOnSqlError(lessonById),
       lessonForLearner: dieOnSqlError(lessonForLearner),
+      heartbeatStateForUpdate: dieOnSqlError(heartbeatStateForUpdate),
       lessonsOf: dieOnSqlError(lessonsOf),
       enroll: dieOnSqlError(enroll),
       leave: dieOnSqlError(leave),
