@@ -26,6 +26,8 @@ export default createHandler(
     event.response.headers.set("content-security-policy", contentSecurityPolicy(nonce))
     // The browser then sends Origin on same-origin POSTs (server functions), which the CSRF check reads.
     event.response.headers.set("referrer-policy", "same-origin")
-    return { nonce }
+    // The whole page renders before the first byte: a 404 status or a refreshed session cookie found while
+    // loading data still reaches the response headers.
+    return { nonce, mode: "async" }
   }
 )

@@ -1,10 +1,14 @@
 // The page frame: skip link, header with the main navigation and the account menu, main landmark, footer.
 import { A, createAsync } from "@solidjs/router"
-import { type ParentProps, Show } from "solid-js"
+import { onMount, type ParentProps, Show, Suspense } from "solid-js"
 import { getViewer, logout } from "../lib/account.ts"
 
 export default function Layout(props: ParentProps) {
   const viewer = createAsync(() => getViewer())
+  // Browser tests wait for this before they type, so every handler is attached.
+  onMount(() => {
+    document.body.dataset.hydrated = "true"
+  })
   return (
     <>
       <a class="skip-link" href="#main">
@@ -22,37 +26,39 @@ export default function Layout(props: ParentProps) {
           </ul>
         </nav>
         <nav aria-label="Account" class="account-nav">
-          <Show
-            when={viewer()}
-            fallback={
-              <ul class="nav-list">
-                <li>
-                  <A href="/login">Sign in</A>
-                </li>
-                <li>
-                  <A href="/register" class="button button-small">
-                    Create account
-                  </A>
-                </li>
-              </ul>
-            }
-          >
-            {(user) => (
-              <ul class="nav-list">
-                <li class="viewer-name">
-                  <span class="visually-hidden">Signed in as </span>
-                  <span data-testid="viewer-name">{user().name}</span>
-                </li>
-                <li>
-                  <form action={logout} method="post">
-                    <button type="submit" class="link-button">
-                      Sign out
-                    </button>
-                  </form>
-                </li>
-              </ul>
-            )}
-          </Show>
+          <Suspense>
+            <Show
+              when={viewer()}
+              fallback={
+                <ul class="nav-list">
+                  <li>
+                    <A href="/login">Sign in</A>
+                  </li>
+                  <li>
+                    <A href="/register" class="button button-small">
+                      Create account
+                    </A>
+                  </li>
+                </ul>
+              }
+            >
+              {(user) => (
+                <ul class="nav-list">
+                  <li class="viewer-name">
+                    <span class="visually-hidden">Signed in as </span>
+                    <span data-testid="viewer-name">{user().name}</span>
+                  </li>
+                  <li>
+                    <form action={logout} method="post">
+                      <button type="submit" class="link-button">
+                        Sign out
+                      </button>
+                    </form>
+                  </li>
+                </ul>
+              )}
+            </Show>
+          </Suspense>
         </nav>
       </header>
       <main id="main" tabindex="-1">

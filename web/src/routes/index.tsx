@@ -1,61 +1,27 @@
 // Home: what Lectern is, a search box, the most popular and the newest published courses, and the categories.
 import { Title } from "@solidjs/meta"
 import { A, createAsync, type RouteDefinition, useSearchParams } from "@solidjs/router"
-import { For, type JSX, Show } from "solid-js"
-import CourseCard from "../components/CourseCard.tsx"
-import { getCategories, type SearchPage, searchCourses } from "../lib/catalog.ts"
-import { loadedValue, type Outcome } from "../lib/outcome.ts"
+import { For, Show } from "solid-js"
+import CourseList from "../components/CourseList.tsx"
+import Loaded from "../components/Loaded.tsx"
+import { getCategories, searchCourses } from "../lib/catalog.ts"
+import { loadedValue } from "../lib/outcome.ts"
 
-const FEATURED = { sort: "popular", limit: 6 } as const
-const RECENT = { sort: "newest", limit: 6 } as const
+const POPULAR = { sort: "popular", limit: 6 } as const
+const NEWEST = { sort: "newest", limit: 6 } as const
 
 export const route = {
   preload() {
-    void searchCourses(FEATURED)
-    void searchCourses(RECENT)
+    void searchCourses(POPULAR)
+    void searchCourses(NEWEST)
     void getCategories()
   }
 } satisfies RouteDefinition
 
-function CourseShelf(props: {
-  readonly id: string
-  readonly title: string
-  readonly page: Outcome<SearchPage> | undefined
-}) {
-  return (
-    <section aria-labelledby={props.id} class="shelf">
-      <h2 id={props.id}>{props.title}</h2>
-      <Show when={props.page} fallback={<p class="loading">Loading courses…</p>}>
-        {(page) => <ShelfBody page={page()} />}
-      </Show>
-    </section>
-  )
-}
-
-function ShelfBody(props: { readonly page: Outcome<SearchPage> }): JSX.Element {
-  return (
-    <Show when={loadedValue(props.page)} fallback={<p class="form-error">Courses could not be loaded.</p>}>
-      {(page) => (
-        <Show when={page().items.length > 0} fallback={<p class="empty">No published courses yet.</p>}>
-          <ul class="course-grid">
-            <For each={page().items}>
-              {(course) => (
-                <li>
-                  <CourseCard course={course} />
-                </li>
-              )}
-            </For>
-          </ul>
-        </Show>
-      )}
-    </Show>
-  )
-}
-
 export default function Home() {
   const [params] = useSearchParams()
-  const featured = createAsync(() => searchCourses(FEATURED))
-  const recent = createAsync(() => searchCourses(RECENT))
+  const popular = createAsync(() => searchCourses(POPULAR))
+  const newest = createAsync(() => searchCourses(NEWEST))
   const categories = createAsync(() => getCategories())
   return (
     <>
@@ -79,9 +45,19 @@ export default function Home() {
           </form>
         </search>
       </section>
-      <CourseShelf id="featured" title="Popular courses" page={featured()} />
-      <CourseShelf id="recent" title="New courses" page={recent()} />
-      <Show when={loadedValue(categories())}>
+      <section aria-labelledby="popular" class="shelf">
+        <h2 id="popular">Popular courses</h2>
+        <Loaded outcome={popular()} loading="Loading courses…">
+          {(page) => <CourseList courses={page.items} empty="No published courses yet." />}
+        </Loaded>
+      </section>
+      <section aria-labelledby="newest" class="shelf">
+        <h2 id="newest">New courses</h2>
+        <Loaded outcome={newest()} loading="Loading courses…">
+          {(page) => <CourseList courses={page.items} empty="No published courses yet." />}
+        </Loaded>
+      </section>
+      <Show when={loadedValue(categories())?.filter((category) => category.courseCount > 0)}>
         {(list) => (
           <section aria-labelledby="categories" class="shelf">
             <h2 id="categories">Categories</h2>

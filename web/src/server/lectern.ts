@@ -58,8 +58,7 @@ const cookie = (request: Request, name: string, value: string, maxAgeSeconds: nu
   `SameSite=Lax${isSecure(request) ? "; Secure" : ""}`
 
 /** Stores a new session in httpOnly cookies (and for the rest of this request). */
-export const storeSession = (session: Auth.Session) => {
-  const event = requestEvent()
+export const storeSession = (session: Auth.Session, event: RequestEvent = requestEvent()) => {
   // Queries of one page that found the token expired together share one refresh: set its cookies once.
   if (currentTokens(event).access === session.accessToken) return
   const accessSeconds = (DateTime.toEpochMillis(session.accessExpiresAt) - Date.now()) / 1000
@@ -72,8 +71,7 @@ export const storeSession = (session: Auth.Session) => {
 }
 
 /** Forgets the session: both cookies expire now. */
-export const clearSession = () => {
-  const event = requestEvent()
+export const clearSession = (event: RequestEvent = requestEvent()) => {
   event.response.headers.append("set-cookie", cookie(event.request, ACCESS_COOKIE, "", 0))
   event.response.headers.append("set-cookie", cookie(event.request, REFRESH_COOKIE, "", 0))
   event.locals[TOKENS] = { access: undefined, refresh: undefined } satisfies Tokens
@@ -116,15 +114,18 @@ const sharedRefresh = (baseUrl: string, refreshToken: string) => {
   return refresh
 }
 
-/** Trades the refresh cookie for a new session (stored in cookies); undefined when there is none any more. */
-const refreshSession = (baseUrl: string, refreshToken: string) =>
+/**
+ * Trades the refresh cookie for a new session (stored in cookies); undefined when there is none any more. The
+ * request event is passed in: Effect's scheduler does not keep the request's async context.
+ */
+const refreshSession = (event: RequestEvent, baseUrl: string, refreshToken: string) =>
   Effect.promise(() => sharedRefresh(baseUrl, refreshToken)).pipe(
     Effect.map((session) => {
       if (Option.isSome(session)) {
-        storeSession(session.value)
+        storeSession(session.value, event)
         return session.value.accessToken
       }
-      clearSession()
+      clearSession(event)
       return undefined
     })
   )
@@ -160,14 +161,14 @@ export const lectern = async <A, E>(
     let { access, refresh } = currentTokens(event)
     let refreshed = false
     if (access === undefined && refresh !== undefined) {
-      access = yield* refreshSession(baseUrl, refresh)
+      access = yield* refreshSession(event, baseUrl, refresh)
       refreshed = true
     }
     const first = yield* Effect.either(withClient(baseUrl, access, f))
     if (Either.isRight(first)) return first.right
     ;({ refresh } = currentTokens(event))
     if (!isUnauthorized(first.left) || refreshed || refresh === undefined) return yield* Effect.fail(first.left)
-    access = yield* refreshSession(baseUrl, refresh)
+    access = yield* refreshSession(event, baseUrl, refresh)
     return yield* withClient(baseUrl, access, f)
   })
   const exit = await Effect.runPromiseExit(program)
