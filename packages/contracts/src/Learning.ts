@@ -1,5 +1,5 @@
-// LearningRpcs: enrollment, progress measured from what was really played, quizzes, assignments and certificates —
-// learning's contract.
+// LearningRpcs: enrollment, progress measured from what was really played, quizzes, assignments, certificates and
+// recommendations — learning's contract.
 import { Rpc, RpcGroup } from "@effect/rpc"
 import {
   CourseId,
@@ -111,6 +111,15 @@ export const CertificateVerification = Schema.Union(
   }),
   Schema.Struct({ valid: Schema.Literal(false) })
 )
+
+/** A course for the caller, with one line saying why. */
+export class Recommendation extends Schema.Class<Recommendation>("Recommendation")({
+  courseId: CourseId,
+  title: Schema.String,
+  /** "Learners of <course> also took this", "Popular in <category>" or "Popular on Lectern". */
+  reason: Schema.String,
+  basis: Schema.Literal("coEnrollment", "popularInCategory", "popular")
+}) {}
 
 // ---------------------------------------------------------------- errors
 
@@ -260,6 +269,23 @@ export class LearningUserRpcs extends RpcGroup.make(
     payload: strict({ assignmentId: Assignment.AssignmentId }),
     success: Schema.Array(Assignment.Submission),
     error: Schema.Union(InvalidInput, Assignment.AssignmentNotFound)
+  }),
+  /**
+   * Up to `limit` (default 6, at most 20) published courses the caller is not enrolled in and does not own: first
+   * those the learners of the caller's courses also took (most such learners first), then the most popular in the
+   * categories of the caller's courses, then the most popular anywhere.
+   */
+  Rpc.make("recommend.forMe", {
+    payload: strict({
+      limit: Schema.optional(
+        Schema.Number.pipe(
+          Schema.int({ message: () => "a limit is a whole number from 1 to 20" }),
+          Schema.between(1, 20, { message: () => "a limit is a whole number from 1 to 20" })
+        )
+      )
+    }),
+    success: Schema.Array(Recommendation),
+    error: InvalidInput
   }),
   Rpc.make("certificate.mine", { success: Schema.Array(Certificate), error: InvalidInput }),
   Rpc.make("certificate.get", {

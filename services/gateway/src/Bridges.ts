@@ -31,7 +31,23 @@ export const CatalogReaderFromCatalog = Layer.effect(
       catalog.getCourse(user, { id }).pipe(
         Effect.map((detail) => detail.canEdit),
         Effect.orElseSucceed(() => false)
-      )
+      ),
+    popularCourses: ({ categoryId, limit }) =>
+      Effect.gen(function* () {
+        const page = yield* catalog.search({
+          sort: "popular",
+          limit,
+          ...(categoryId === undefined ? {} : { categoryId })
+        })
+        const names = new Map((yield* catalog.listCategories()).map((category) => [category.id, category.name]))
+        return page.items.map((card) => ({
+          courseId: card.id,
+          title: card.title,
+          ownerId: card.ownerId,
+          categoryId: card.categoryId,
+          categoryName: names.get(card.categoryId) ?? ""
+        }))
+      }).pipe(Effect.orDie)
   }))
 )
 

@@ -5,6 +5,7 @@ import { Assignments } from "./Assignments.ts"
 import { CertificateIssuer, type CertificateRow } from "./CertificateIssuer.ts"
 import { Learning } from "./Learning.ts"
 import { Quizzes } from "./Quizzes.ts"
+import { Recommendations } from "./Recommendations.ts"
 
 const toCertificate = (row: CertificateRow) =>
   new Contract.Certificate(
@@ -25,6 +26,7 @@ export const LearningHandlers = Contract.LearningRpcs.toLayer(
     const quizzes = yield* Quizzes
     const certificates = yield* CertificateIssuer
     const assignments = yield* Assignments
+    const recommendations = yield* Recommendations
     const withUser = <A, E, R>(f: (user: CurrentUser["Type"]) => Effect.Effect<A, E, R>) =>
       Effect.flatMap(CurrentUser, f)
     return Contract.LearningRpcs.of({
@@ -49,6 +51,7 @@ export const LearningHandlers = Contract.LearningRpcs.toLayer(
       "assignment.submit": (input) => withUser((user) => assignments.submit(user, input)),
       "assignment.grade": (input) => withUser((user) => assignments.grade(user, input)),
       "assignment.submissions": (input) => withUser((user) => assignments.submissions(user, input.assignmentId)),
+      "recommend.forMe": (input) => withUser((user) => recommendations.forMe(user, input.limit ?? 6)),
       "certificate.mine": () =>
         withUser((user) => Effect.map(certificates.mine(user.id), (rows) => rows.map(toCertificate))),
       "certificate.get": (input) =>

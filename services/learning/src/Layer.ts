@@ -10,6 +10,7 @@ import { Learning } from "./Learning.ts"
 import { LearningConsumersLive } from "./LearningConsumers.ts"
 import { QuizRepo } from "./QuizRepo.ts"
 import { Quizzes } from "./Quizzes.ts"
+import { RecommendationRepo, Recommendations } from "./Recommendations.ts"
 import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
 
 /** The learning schema's migrations: its SQL files, then the outbox (2) and processed events (3). */
@@ -27,16 +28,22 @@ export const LearningSchemaLive = Layer.effectDiscard(migrate(LearningMigrations
 const LearningRepoLive = LearningRepo.Default.pipe(Layer.provide(LearningSchemaLive))
 
 /**
- * The domain services (enrollment and progress, quizzes, assignments, certificates) with their repos; need SqlClient,
- * a CatalogReader, a LearnerDirectory and SubmissionFiles.
+ * The domain services (enrollment and progress, quizzes, assignments, certificates, recommendations) with their repos;
+ * need SqlClient, a CatalogReader, a LearnerDirectory and SubmissionFiles.
  */
-export const LearningDomainLive = Layer.mergeAll(Learning.Default, Quizzes.Default, Assignments.Default).pipe(
+export const LearningDomainLive = Layer.mergeAll(
+  Learning.Default,
+  Quizzes.Default,
+  Assignments.Default,
+  Recommendations.Default
+).pipe(
   Layer.provideMerge(CertificateIssuer.Default.pipe(Layer.provide(LearningSchemaLive))),
   Layer.provideMerge(
     Layer.mergeAll(
       LearningRepoLive,
       QuizRepo.Default.pipe(Layer.provide(LearningSchemaLive)),
-      AssignmentRepo.Default.pipe(Layer.provide(LearningSchemaLive))
+      AssignmentRepo.Default.pipe(Layer.provide(LearningSchemaLive)),
+      RecommendationRepo.Default.pipe(Layer.provide(LearningSchemaLive))
     )
   )
 )

@@ -1,6 +1,6 @@
 // @lectern/learning: the learning service — enrollment and progress measured from what was really played.
 export { Assignments } from "./Assignments.ts"
-export { CatalogReader, type CatalogReaderService } from "./CatalogReader.ts"
+export { CatalogReader, type CatalogReaderService, type PopularCourse } from "./CatalogReader.ts"
 export { CertificateIssuer, CertificateSettings } from "./CertificateIssuer.ts"
 export { LearningHandlers } from "./Handlers.ts"
 export { learningHttpRoutes } from "./HttpRoutes.ts"
@@ -8,6 +8,7 @@ export { LearningDomainLive, LearningLive, LearningMigrations, LearningRelayLive
 export { LearnerDirectory } from "./LearnerDirectory.ts"
 export { Learning } from "./Learning.ts"
 export { CURRICULUM_GROUP, LearningConsumersLive } from "./LearningConsumers.ts"
+export { Recommendations } from "./Recommendations.ts"
 export { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
 export { type SubmissionFile, SubmissionFiles, type SubmissionFilesService } from "./SubmissionFiles.ts"
 export * from "./WatchedRanges.ts"

@@ -10,7 +10,7 @@ import { Catalog, makeCatalogLive } from "@lectern/catalog"
 import { layer as layerCatalogCache } from "@lectern/catalog/CatalogCache"
 import { makeInProcessClient } from "@lectern/client"
 import { Catalog as CatalogContract, Learning as Contract } from "@lectern/contracts"
-import { MediaId } from "@lectern/domain"
+import { type CategoryId, MediaId } from "@lectern/domain"
 import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth, SubmissionFilesFromMedia } from "@lectern/gateway/Bridges"
 import { MediaRepo, MediaSchemaLive, UPLOADS_PATH, UploadsEndpoint, UploadsEndpointLive } from "@lectern/media"
 import { layerFs } from "@lectern/platform/BlobStoreFs"
@@ -74,22 +74,28 @@ export const makeClients = Effect.gen(function* () {
 
 /**
  * A published course by `creator` with a `videoSeconds`-long video lesson (its media reported ready) and an article
- * lesson; free unless `price` is given.
+ * lesson; free unless `price` is given, in a new category unless `categoryId` is given.
  */
 export const publishedCourse = (
   clients: Effect.Effect.Success<typeof makeClients>,
   people: { readonly creator: TestUser; readonly admin: TestUser },
-  options: { readonly videoSeconds: number; readonly price?: number }
+  options: {
+    readonly videoSeconds: number
+    readonly price?: number
+    readonly title?: string
+    readonly categoryId?: CategoryId
+  }
 ) =>
   Effect.gen(function* () {
     const { catalog, as } = clients
     as(people.admin)
-    const category = yield* catalog.category.create({ name: `Learning ${crypto.randomUUID().slice(0, 8)}` })
+    const categoryId =
+      options.categoryId ?? (yield* catalog.category.create({ name: `Learning ${crypto.randomUUID().slice(0, 8)}` })).id
     as(people.creator)
     const course = yield* catalog.course.create({
-      title: "Watching for real",
+      title: options.title ?? "Watching for real",
       description: "A video and an article.",
-      categoryId: category.id,
+      categoryId,
       level: "beginner",
       language: "en",
       price: { amount: options.price ?? 0, currency: "EUR" },
