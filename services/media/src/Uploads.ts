@@ -19,6 +19,10 @@ export const UploadSettings = Config.all({
   maxBytes: Config.number("MEDIA_MAX_BYTES").pipe(Config.withDefault(5 * 1024 ** 3)),
   /** Bytes one user may hold in uploads and media sources together. */
   quotaBytes: Config.number("MEDIA_QUOTA_BYTES").pipe(Config.withDefault(50 * 1024 ** 3)),
+  /** Largest file a learner (no creator role) may upload: assignment attachments, not videos. */
+  learnerMaxBytes: Config.number("MEDIA_LEARNER_MAX_BYTES").pipe(Config.withDefault(100 * 1024 ** 2)),
+  /** Bytes a learner may hold in uploads. */
+  learnerQuotaBytes: Config.number("MEDIA_LEARNER_QUOTA_BYTES").pipe(Config.withDefault(1024 ** 3)),
   /** Unfinished uploads older than this are removed by the sweeper. */
   expiryHours: Config.number("MEDIA_UPLOAD_EXPIRY_HOURS").pipe(Config.withDefault(24))
 })
@@ -166,8 +170,15 @@ export const UploadsEndpointLive = Layer.effect(
     const store = new BlobUploadStore(runtime, settings.expiryHours * 3600 * 1000)
     // Who made each request, from onIncomingRequest to onUploadCreate.
     const callers = new WeakMap<object, AuthenticatedUser>()
-    const quotaExceeded = () =>
-      failWith(413, `this upload would exceed your storage quota of ${settings.quotaBytes} bytes`)
+    /** Creators and admins upload videos; anyone else signed in uploads attachments, with smaller limits. */
+    const limitsOf = (user: AuthenticatedUser) =>
+      hasRole(user.role, "creator")
+        ? { maxBytes: settings.maxBytes, quotaBytes: settings.quotaBytes }
+        : { maxBytes: Math.min(settings.learnerMaxBytes, settings.maxBytes), quotaBytes: settings.learnerQuotaBytes }
+    const quotaExceeded = (user: AuthenticatedUser) =>
+      failWith(413, `this upload would exceed your storage quota of ${limitsOf(user).quotaBytes} bytes`)
+    const tooLarge = (user: AuthenticatedUser) =>
+      failWith(413, `a file may have at most ${limitsOf(user).maxBytes} bytes`)
 
     const authenticate = async (headers: Headers): Promise<AuthenticatedUser> => {
       const token = bearerToken(headers.get("authorization") ?? undefined)
@@ -176,7 +187,6 @@ export const UploadsEndpointLive = Layer.effect(
         Effect.flatMap(AccessTokenVerifier, (verifier) => verifier.verify(token)).pipe(Effect.option)
       )
       if (Option.isNone(user)) throw failWith(401, "invalid or expired access token")
-      if (!hasRole(user.value.role, "creator")) throw failWith(403, "uploading needs the creator or admin role")
       return user.value
     }
 
@@ -189,7 +199,12 @@ export const UploadsEndpointLive = Layer.effect(
       onIncomingRequest: async (req, uploadId) => {
         const user = await authenticate(req.headers)
         callers.set(req, user)
-        if (req.method === "POST") return
+        if (req.method === "POST") {
+          // A learner's smaller limit, like MEDIA_MAX_BYTES, is refused before any body byte is read.
+          const declared = req.headers.get("upload-length") ?? req.headers.get("content-length")
+          if (declared !== null && Number(declared) > limitsOf(user).maxBytes) throw tooLarge(user)
+          return
+        }
         // Somebody else's upload does not exist, as far as this caller can tell; nor does one a media or caption
         // took (its bytes are that media's source now: terminating the upload would delete them).
         const row = await run(Effect.flatMap(MediaRepo, (repo) => repo.uploadById(uploadId)))
@@ -206,17 +221,19 @@ export const UploadsEndpointLive = Layer.effect(
         if (req.method === "PATCH" && upload.size === null) {
           const declared = req.headers.get("upload-length")
           const body = req.headers.get("content-length")
+          const limits = limitsOf(user)
           const reach =
-            declared !== null ? Number(declared) : upload.offset + (body !== null ? Number(body) : settings.maxBytes)
+            declared !== null ? Number(declared) : upload.offset + (body !== null ? Number(body) : limits.maxBytes)
+          if (reach > limits.maxBytes) throw tooLarge(user)
           const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(upload.ownerId)))
-          if (held - upload.offset + reach > settings.quotaBytes) throw quotaExceeded()
+          if (held - upload.offset + reach > limits.quotaBytes) throw quotaExceeded(user)
         }
       },
       onUploadCreate: async (req, upload) => {
         const user = callers.get(req)
         if (user === undefined) throw failWith(401, "missing bearer token")
         const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(user.id)))
-        if (upload.size !== undefined && held + upload.size > settings.quotaBytes) throw quotaExceeded()
+        if (upload.size !== undefined && held + upload.size > limitsOf(user).quotaBytes) throw quotaExceeded(user)
         return { metadata: { ...(upload.metadata ?? {}), ownerId: user.id } }
       }
     })

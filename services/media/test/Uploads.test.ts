@@ -23,6 +23,7 @@ import {
 
 const MAX_BYTES = 1024 * 1024
 const QUOTA_BYTES = 1536 * 1024
+const LEARNER_MAX_BYTES = 256 * 1024
 
 interface RawResponse {
   readonly status: number
@@ -126,12 +127,16 @@ const interruptedPatch = (url: string, user: TestUser, path: string, part: Uint8
 
 const layer = makeMediaTestLayer(layerFreshPostgres, {
   worker: false,
-  config: { MEDIA_MAX_BYTES: String(MAX_BYTES), MEDIA_QUOTA_BYTES: String(QUOTA_BYTES) }
+  config: {
+    MEDIA_MAX_BYTES: String(MAX_BYTES),
+    MEDIA_QUOTA_BYTES: String(QUOTA_BYTES),
+    MEDIA_LEARNER_MAX_BYTES: String(LEARNER_MAX_BYTES)
+  }
 })
 
 describe("media uploads (tus)", () => {
   it.layer(layer, { timeout: 60_000 })((it) => {
-    it.scoped("only creators and admins may create uploads", () =>
+    it.scoped("signed-in users may create uploads; learners within the learner limits", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
           const url = yield* serveMedia
@@ -143,9 +148,17 @@ describe("media uploads (tus)", () => {
             "upload-length": "10"
           })
           expect(forged.status).toBe(401)
-          const learner = yield* create(url, yield* userWith("learner"), 10)
-          expect(learner.status).toBe(403)
-          expect(learner.body).toContain("creator or admin role")
+          // Learners upload attachments: up to MEDIA_LEARNER_MAX_BYTES, refused above it before any body byte.
+          const learnerUser = yield* userWith("learner")
+          expect((yield* create(url, learnerUser, LEARNER_MAX_BYTES)).status).toBe(201)
+          const tooLarge = yield* create(url, learnerUser, LEARNER_MAX_BYTES + 1)
+          expect(tooLarge.status).toBe(413)
+          expect(tooLarge.body).toContain(`at most ${LEARNER_MAX_BYTES} bytes`)
+          // …and their uploads cannot become videos.
+          const client = yield* clientAs(url, learnerUser)
+          const uploadId = yield* tusUpload(url, learnerUser.token, Buffer.alloc(16))
+          const refused = yield* Effect.flip(client.media.create({ uploadId, title: "Not a creator" }))
+          expect(refused._tag).toBe("Forbidden")
           const creator = yield* create(url, yield* userWith("creator"), 10)
           expect(creator.status).toBe(201)
           expect(creator.path).toMatch(/^\/media\/uploads\/[A-Za-z0-9_-]{8,64}$/)
