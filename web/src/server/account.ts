@@ -6,6 +6,7 @@ import { redirect } from "@solidjs/router"
 import { Either, Schema } from "effect"
 import type { Failure, FormFailure, Outcome } from "../lib/outcome.ts"
 import { clearSession, currentRefreshToken, lectern, storeSession } from "./lectern.ts"
+import { safeNext } from "./security.ts"
 
 const encodeMails = Schema.encodeSync(Schema.Array(Auth.OutboxMail))
 
@@ -13,9 +14,6 @@ const text = (form: FormData, name: string) => {
   const value = form.get(name)
   return typeof value === "string" ? value : ""
 }
-
-/** A local path to go to after signing in; anything else (another origin, `//host`) becomes the home page. */
-export const safeNext = (value: string) => (/^\/(?!\/)[^\\]*$/.test(value) ? value : "/")
 
 const fieldFailure = (field: string | undefined, message: string, tag: string): FormFailure => ({ field, message, tag })
 

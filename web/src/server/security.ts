@@ -1,5 +1,5 @@
-// Response hardening for the web app: the per-request CSP nonce and the CSRF check on state-changing requests.
-import "server-only"
+// Request and response hardening for the web app: the CSP nonce, the CSRF check, and safe redirect targets.
+// Pure functions of web-standard values, so they are unit-tested outside Vite.
 
 /** A fresh base64 nonce for the inline hydration scripts of one response. */
 export const newNonce = () => {
@@ -42,3 +42,6 @@ export const isCrossSiteWrite = (request: Request, publicUrl: string | undefined
   if (publicUrl) allowed.add(new URL(publicUrl).origin)
   return !allowed.has(origin)
 }
+
+/** A local path to go to after signing in; anything else (another origin, `//host`, `/\\host`) is the home page. */
+export const safeNext = (value: string) => (/^\/(?!\/)[^\\]*$/.test(value) ? value : "/")
