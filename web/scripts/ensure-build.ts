@@ -1,7 +1,7 @@
 // Builds the web app when web/dist is missing or older than what goes into it; `npm start` (prestart) and the e2e
 // test run it, so one command always serves the current pages.
 import { spawnSync } from "node:child_process"
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -43,8 +43,43 @@ export interface BuildResult {
   readonly output: string
 }
 
-/** Runs `vite build` in web/ when needed; throws with vite's output when the build fails. */
+/** Held while one process builds: two tests (or a test and `npm start`) starting at once must not both write dist. */
+const buildLock = join(webDir, ".build.lock")
+const LOCK_WAIT_MS = 5 * 60_000
+/** A lock older than this was left by a build that died. */
+const LOCK_STALE_MS = 10 * 60_000
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
+const withBuildLock = <A>(body: () => A): A => {
+  const deadline = Date.now() + LOCK_WAIT_MS
+  for (;;) {
+    try {
+      mkdirSync(buildLock)
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+      const age = Date.now() - (existsSync(buildLock) ? statSync(buildLock).mtimeMs : Date.now())
+      if (age > LOCK_STALE_MS) rmSync(buildLock, { recursive: true, force: true })
+      else if (Date.now() > deadline) throw new Error(`another web build has held ${buildLock} for too long`)
+      else sleepSync(250)
+    }
+  }
+  try {
+    return body()
+  } finally {
+    rmSync(buildLock, { recursive: true, force: true })
+  }
+}
+
+/** Runs `vite build` in web/ when needed (one build at a time); throws with vite's output when the build fails. */
 export const ensureWebBuild = (options: { readonly quiet?: boolean; readonly force?: boolean } = {}): BuildResult => {
+  if (!options.force && staleReason() === undefined) return { built: false, output: "" }
+  return withBuildLock(() => buildNow(options))
+}
+
+const buildNow = (options: { readonly quiet?: boolean; readonly force?: boolean }): BuildResult => {
+  // Checked again under the lock: the build another process just finished may be current.
   const reason = options.force ? "asked to" : staleReason()
   if (reason === undefined) return { built: false, output: "" }
   if (!options.quiet) console.log(`building the web app (${reason})…`)
