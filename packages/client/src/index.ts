@@ -1,5 +1,5 @@
 // @lectern/client: typed clients for every Lectern service, over HTTP or in-process, with the bearer-token middleware.
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import type { Rpc, RpcGroup } from "@effect/rpc"
 import { RpcClient, RpcMiddleware, RpcSerialization, RpcTest } from "@effect/rpc"
 import { Auth, Authentication, Catalog, EventsAdmin, Learning, Media, Viewer } from "@lectern/contracts"
@@ -29,17 +29,58 @@ export const layerAuthenticationClient = (accessToken: AccessTokenSource) =>
     RpcMiddleware.layerClient(Viewer, withBearer(accessToken))
   )
 
+/**
+ * Whose request a call is made for, when the caller is the gateway's own web app: the browser's address and the
+ * gateway's per-process secret (`forwardingSecret()`). The gateway's edge takes the address only with that secret,
+ * so its per-address rate limits see the browser rather than the web app's loopback connection.
+ */
+export interface Forwarding {
+  readonly clientAddress: string
+  readonly secret: string
+}
+
+/** The headers a forwarded call carries (the edge reads them: packages/platform/src/ClientIp.ts). */
+export const FORWARDED_CLIENT_HEADER = "x-lectern-forwarded-client"
+export const FORWARDING_SECRET_HEADER = "x-lectern-forwarding-secret"
+
+// On globalThis under a registered symbol: the web app's server bundle carries its own copy of this module.
+const SECRET_KEY = Symbol.for("@lectern/client/forwarding-secret")
+const secretHolder = globalThis as { [SECRET_KEY]?: string | undefined }
+
+/** Set by the gateway at start, before its web app serves: the secret its edge accepts forwarded addresses with. */
+export const setForwardingSecret = (secret: string | undefined) => {
+  secretHolder[SECRET_KEY] = secret
+}
+
+/** The secret the gateway hosting this process's web app set; undefined anywhere else (e.g. `vite dev`). */
+export const forwardingSecret = (): string | undefined => secretHolder[SECRET_KEY]
+
 export interface LecternClientOptions {
   /** The gateway's origin, e.g. `http://localhost:3000`. */
   readonly baseUrl: string
   readonly accessToken?: AccessTokenSource
+  /** Only for the gateway's own web app: the browser this call is made for. */
+  readonly forwarding?: Forwarding | undefined
 }
 
-/** The HTTP protocol for one domain: NDJSON over POST to `<baseUrl>/rpc/<domain>`. */
-export const layerProtocol = (baseUrl: string, domain: string) =>
-  RpcClient.layerProtocolHttp({ url: new URL(`/rpc/${domain}`, baseUrl).toString() }).pipe(
-    Layer.provide([FetchHttpClient.layer, RpcSerialization.layerNdjson])
-  )
+/**
+ * The HTTP protocol for one domain: NDJSON over POST to `<baseUrl>/rpc/<domain>`, with the forwarding headers on
+ * every HTTP request when given.
+ */
+export const layerProtocol = (baseUrl: string, domain: string, forwarding?: Forwarding) =>
+  RpcClient.layerProtocolHttp({
+    url: new URL(`/rpc/${domain}`, baseUrl).toString(),
+    ...(forwarding === undefined
+      ? {}
+      : {
+          transformClient: HttpClient.mapRequest(
+            HttpClientRequest.setHeaders({
+              [FORWARDED_CLIENT_HEADER]: forwarding.clientAddress,
+              [FORWARDING_SECRET_HEADER]: forwarding.secret
+            })
+          )
+        })
+  }).pipe(Layer.provide([FetchHttpClient.layer, RpcSerialization.layerNdjson]))
 
 const makeDomainClient = <Rpcs extends Rpc.Any>(
   group: RpcGroup.RpcGroup<Rpcs>,
@@ -47,7 +88,12 @@ const makeDomainClient = <Rpcs extends Rpc.Any>(
   options: LecternClientOptions
 ) =>
   RpcClient.make(group).pipe(
-    Effect.provide(Layer.merge(layerProtocol(options.baseUrl, domain), layerAuthenticationClient(options.accessToken)))
+    Effect.provide(
+      Layer.merge(
+        layerProtocol(options.baseUrl, domain, options.forwarding),
+        layerAuthenticationClient(options.accessToken)
+      )
+    )
   )
 
 /** Typed clients for every service: `const lectern = yield* makeLectern({ baseUrl }); yield* lectern.auth.user.me()`. */

@@ -1,9 +1,10 @@
 // The HTTP edge of a Lectern process: routing to RPC groups, health and readiness, JWKS, CORS, security headers,
 // client address, trace ids and one structured log line per request — on plain node:http, so nothing is paid twice.
-import { randomFillSync } from "node:crypto"
+import { createHash, randomFillSync, timingSafeEqual } from "node:crypto"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import { isIP } from "node:net"
 import { Cause, Config, Effect, Exit, Runtime } from "effect"
-import { CLIENT_IP_HEADER } from "./ClientIp.ts"
+import { CLIENT_IP_HEADER, FORWARDED_CLIENT_HEADER, FORWARDING_SECRET_HEADER } from "./ClientIp.ts"
 import type { RpcHttpHandler } from "./RpcHttp.ts"
 
 /** A plain node:http handler for every path under `prefix` (any method). */
@@ -38,6 +39,12 @@ export interface EdgeOptions {
    * (earlier hops are whatever the client sent, so they are never trusted).
    */
   readonly trustProxy: boolean
+  /**
+   * The gateway's per-process secret, known only to its in-process web app: a request carrying it in
+   * `x-lectern-forwarding-secret` has its `x-lectern-forwarded-client` address taken as the client's (the browser
+   * whose page made the call). Without it, or from anyone else, both headers are dropped and ignored.
+   */
+  readonly forwardingSecret?: string | undefined
   /** Log one line per request at info level (errors and 5xx are always logged). */
   readonly accessLog: boolean
 }
@@ -106,7 +113,30 @@ const traceIdOf = (req: IncomingMessage) => {
   return newTraceId()
 }
 
-const clientAddress = (req: IncomingMessage, trustProxy: boolean) => {
+const sha256 = (text: string) => createHash("sha256").update(text).digest()
+
+const singleHeader = (value: string | ReadonlyArray<string> | undefined) =>
+  typeof value === "string" ? value : undefined
+
+/**
+ * The address the in-process web app forwards, when the request proves it comes from there (the secret, compared in
+ * constant time over digests of equal length) and names one valid IP address; otherwise undefined.
+ */
+const forwardedAddress = (req: IncomingMessage, secretDigest: Buffer | undefined) => {
+  if (secretDigest === undefined) return undefined
+  const secret = singleHeader(req.headers[FORWARDING_SECRET_HEADER])
+  const address = singleHeader(req.headers[FORWARDED_CLIENT_HEADER])?.trim()
+  if (secret === undefined || address === undefined || address.length > 64) return undefined
+  if (!timingSafeEqual(sha256(secret), secretDigest)) return undefined
+  return isIP(address) === 0 ? undefined : address
+}
+
+const clientAddress = (req: IncomingMessage, trustProxy: boolean, secretDigest: Buffer | undefined) => {
+  const forwarded = forwardedAddress(req, secretDigest)
+  // Nobody downstream (RPC handlers, the web app) ever sees the secret or an unverified forwarded address.
+  delete req.headers[FORWARDING_SECRET_HEADER]
+  delete req.headers[FORWARDED_CLIENT_HEADER]
+  if (forwarded !== undefined) return forwarded
   if (trustProxy) {
     const forwarded = req.headers["x-forwarded-for"]
     const header = Array.isArray(forwarded) ? forwarded.join(",") : forwarded
@@ -137,6 +167,10 @@ export const makeEdge = (options: EdgeOptions) =>
     const forFallback = (path: string) =>
       path !== "/health" && path !== "/ready" && !reservedFolders.some((folder) => path.startsWith(folder))
     const allowedOrigins = new Set(options.corsOrigins)
+    const secretDigest =
+      options.forwardingSecret === undefined || options.forwardingSecret === ""
+        ? undefined
+        : sha256(options.forwardingSecret)
 
     const cors = (req: IncomingMessage, res: ServerResponse) => {
       const origin = req.headers.origin
@@ -178,7 +212,7 @@ export const makeEdge = (options: EdgeOptions) =>
       res.setHeader("x-trace-id", traceId)
       cors(req, res)
       // Handlers trust this header for rate limits, so a client can never set it.
-      req.headers[CLIENT_IP_HEADER] = clientAddress(req, options.trustProxy)
+      req.headers[CLIENT_IP_HEADER] = clientAddress(req, options.trustProxy, secretDigest)
       if (req.headers.traceparent === undefined)
         req.headers.traceparent = `00-${traceId}-${newTraceId().slice(0, 16)}-00`
 

@@ -42,6 +42,7 @@ import {
   Scope,
   Tracer
 } from "effect"
+import { CLIENT_IP_HEADER } from "./ClientIp.ts"
 
 /** How much of an oversized body is read (and discarded) before the 413 is sent anyway, and for how long. */
 const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
@@ -182,21 +183,29 @@ const requestIdOf = (id: unknown): string | undefined => {
   return undefined
 }
 
-/** The message's own headers (`[name, value]` pairs, or a record), merged over the HTTP request's. */
+/** A header only the HTTP edge sets: a message naming it would choose its own rate-limit bucket. */
+const edgeOnly = (name: string) => name.toLowerCase() === CLIENT_IP_HEADER
+
+/**
+ * The message's own headers (`[name, value]` pairs, or a record), merged over the HTTP request's — except the
+ * client address, which stays the edge's.
+ */
 const headersOf = (base: Headers.Headers, input: unknown): Headers.Headers => {
   if (Array.isArray(input)) {
     if (input.length === 0) return base
     const pairs: Array<readonly [string, string]> = []
     for (const pair of input) {
       if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "string") {
-        pairs.push([pair[0], pair[1]])
+        if (!edgeOnly(pair[0])) pairs.push([pair[0], pair[1]])
       }
     }
     return pairs.length === 0 ? base : Headers.merge(base, Headers.fromInput(pairs))
   }
   if (isRecord(input)) {
     const record: Record<string, string> = {}
-    for (const [name, value] of Object.entries(input)) if (typeof value === "string") record[name] = value
+    for (const [name, value] of Object.entries(input)) {
+      if (typeof value === "string" && !edgeOnly(name)) record[name] = value
+    }
     return Headers.merge(base, Headers.fromInput(record))
   }
   return base

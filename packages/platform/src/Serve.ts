@@ -21,7 +21,9 @@ export interface Listening {
 }
 
 /** Starts the server for the lifetime of the scope; resolves once it listens. Port 0 picks a free port. */
-export const serve = (options: Pick<EdgeOptions, "rpc" | "readiness" | "jwks" | "http" | "fallback">) =>
+export const serve = (
+  options: Pick<EdgeOptions, "rpc" | "readiness" | "jwks" | "http" | "fallback" | "forwardingSecret">
+) =>
   Effect.gen(function* () {
     const settings = yield* ServeSettings
     const edgeSettings = yield* EdgeSettings

@@ -1,6 +1,8 @@
 // The composition root: every hosted service's layers over one platform, served by one HTTP edge.
+import { randomBytes } from "node:crypto"
 import { AuthLive, Auth as AuthService } from "@lectern/auth"
 import { CatalogLive, CatalogRelayLive, seedDemoContent } from "@lectern/catalog"
+import { setForwardingSecret } from "@lectern/client"
 import { Auth, Catalog, EventsAdmin, Learning, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
 import { LearningLive, LearningRelayLive, learningHttpRoutes } from "@lectern/learning"
@@ -78,6 +80,11 @@ export const startGateway = Effect.gen(function* () {
   const tracing = yield* tracingEnabled
   const keys = yield* SigningKeys
   const web = yield* loadWebApp
+  // The web app's server functions call this edge over HTTP for their browsers: a secret made fresh for this process,
+  // handed to them in memory and never written anywhere, lets the edge take the address they forward (rate limits
+  // per browser, not per loopback) while ignoring the same headers from anyone else.
+  const forwardingSecret = Option.isSome(web) ? randomBytes(32).toString("base64url") : undefined
+  setForwardingSecret(forwardingSecret)
   const listening = yield* serve({
     rpc: {
       auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
@@ -89,7 +96,8 @@ export const startGateway = Effect.gen(function* () {
     http: [...(yield* mediaHttpRoutes), ...(yield* learningHttpRoutes)],
     jwks: keys.jwks,
     readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)],
-    fallback: Option.getOrUndefined(Option.map(web, (app) => app.handle))
+    fallback: Option.getOrUndefined(Option.map(web, (app) => app.handle)),
+    forwardingSecret
   })
   if (Option.isSome(web)) yield* web.value.started(listening)
   yield* Effect.logInfo(`Lectern is listening on ${listening.url}`).pipe(

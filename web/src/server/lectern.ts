@@ -1,7 +1,7 @@
 // The web server's only way to the services: a typed `@lectern/client` per call, carrying the session cookie's token,
 // refreshing it transparently, and turning typed failures into plain values a page can show.
 import "server-only"
-import { type LecternClient, makeLectern } from "@lectern/client"
+import { type Forwarding, forwardingSecret, type LecternClient, makeLectern } from "@lectern/client"
 import type { Auth } from "@lectern/contracts"
 import { Cause, Config, DateTime, Effect, Either, Exit, Option, type Scope } from "effect"
 import { getRequestEvent, type RequestEvent } from "solid-js/web"
@@ -86,11 +86,28 @@ export const hasSession = () => {
 /** The refresh token of this request's session, if any (logout revokes it). */
 export const currentRefreshToken = () => currentTokens(requestEvent()).refresh
 
+/**
+ * The browser's address as the gateway's edge saw it (the socket's, or X-Forwarded-For's last hop with TRUST_PROXY):
+ * the edge sets this header on every request it hands the web app, replacing whatever the browser sent.
+ */
+const EDGE_CLIENT_IP_HEADER = "x-lectern-client-ip"
+
+/**
+ * Forwards that address on this request's calls, so per-address rate limits count the browser, not the web app.
+ * Only inside the gateway (which set its secret); `vite dev` on its own forwards nothing.
+ */
+const forwardingOf = (request: Request): Forwarding | undefined => {
+  const secret = forwardingSecret()
+  const clientAddress = request.headers.get(EDGE_CLIENT_IP_HEADER)
+  return secret === undefined || clientAddress === null ? undefined : { clientAddress, secret }
+}
+
 const withClient = <A, E>(
   baseUrl: string,
   accessToken: string | undefined,
+  forwarding: Forwarding | undefined,
   f: (lectern: LecternClient) => Effect.Effect<A, E, Scope.Scope>
-) => Effect.scoped(Effect.flatMap(makeLectern({ baseUrl, accessToken }), f))
+) => Effect.scoped(Effect.flatMap(makeLectern({ baseUrl, accessToken, forwarding }), f))
 
 // A refresh token rotates on use and a second use revokes the whole session, so concurrent requests of one browser
 // (a page and a server function, several queries) that find the access token expired share one refresh: the
@@ -102,7 +119,7 @@ const sharedRefresh = (baseUrl: string, refreshToken: string) => {
   const pending = refreshes.get(refreshToken)
   if (pending !== undefined) return pending
   const refresh = Effect.runPromise(
-    withClient(baseUrl, undefined, (lectern) => lectern.auth.session.refresh({ refreshToken })).pipe(
+    withClient(baseUrl, undefined, undefined, (lectern) => lectern.auth.session.refresh({ refreshToken })).pipe(
       Effect.map(Option.some),
       // An unknown, reused or expired token, or a disabled account: the session is over.
       Effect.catchAll(() => Effect.succeed(Option.none<Auth.Session>())),
@@ -158,18 +175,19 @@ export const lectern = async <A, E>(
   const event = requestEvent()
   const program = Effect.gen(function* () {
     const baseUrl = yield* internalUrl
+    const forwarding = forwardingOf(event.request)
     let { access, refresh } = currentTokens(event)
     let refreshed = false
     if (access === undefined && refresh !== undefined) {
       access = yield* refreshSession(event, baseUrl, refresh)
       refreshed = true
     }
-    const first = yield* Effect.either(withClient(baseUrl, access, f))
+    const first = yield* Effect.either(withClient(baseUrl, access, forwarding, f))
     if (Either.isRight(first)) return first.right
     ;({ refresh } = currentTokens(event))
     if (!isUnauthorized(first.left) || refreshed || refresh === undefined) return yield* Effect.fail(first.left)
     access = yield* refreshSession(event, baseUrl, refresh)
-    return yield* withClient(baseUrl, access, f)
+    return yield* withClient(baseUrl, access, forwarding, f)
   })
   const exit = await Effect.runPromiseExit(program)
   if (Exit.isSuccess(exit)) return { ok: true, value: exit.value }
