@@ -118,6 +118,21 @@ export interface BlobStoreService {
   ) => Effect.Effect<string, InvalidBlobKey | BlobNotFound | BlobStoreUnavailable, Scope.Scope>
   /** Answers whether the backend is reachable (for `/ready`). */
   readonly ping: Effect.Effect<void, BlobStoreUnavailable>
+  /**
+   * Opens an object for repeated positional reads, where the backend has local files (the filesystem; undefined on
+   * S3): a server of immutable objects keeps a few open and pays one read per request instead of a lookup, an
+   * open, a stat and a close. The handle reads the object as it was when opened, even once it is deleted.
+   */
+  readonly openFile?: (key: string) => Effect.Effect<OpenBlobFile, InvalidBlobKey | BlobNotFound | BlobStoreUnavailable>
+}
+
+/** An object opened with `openFile`. */
+export interface OpenBlobFile {
+  readonly info: BlobInfo
+  /** Reads `length` bytes from `position` into `into` at 0 (fewer only at the end); answers how many. */
+  readonly read: (into: Uint8Array, position: number, length: number) => Promise<number>
+  /** Idempotent. */
+  readonly close: () => Promise<void>
 }
 
 export class BlobStore extends Context.Tag("@lectern/platform/BlobStore")<BlobStore, BlobStoreService>() {}

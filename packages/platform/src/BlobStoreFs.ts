@@ -19,6 +19,7 @@ import {
   type ByteRange,
   InvalidBlobKey,
   keyProblem,
+  type OpenBlobFile,
   prefixProblem,
   RangeNotSatisfiable
 } from "./BlobStore.ts"
@@ -531,6 +532,27 @@ export const makeFs = (root: string): Effect.Effect<BlobStoreService, BlobStoreU
             })
           )
         ),
+
+      openFile: (key) =>
+        Effect.map(openObject("openFile", key), ({ handle, stats }): OpenBlobFile => {
+          let closed: Promise<void> | undefined
+          return {
+            info: infoOf(key, stats),
+            read: async (into, position, length) => {
+              let filled = 0
+              while (filled < length) {
+                const { bytesRead } = await handle.read(into, filled, length - filled, position + filled)
+                if (bytesRead === 0) break
+                filled += bytesRead
+              }
+              return filled
+            },
+            close: () => {
+              closed ??= handle.close().catch(() => {})
+              return closed
+            }
+          }
+        }),
 
       ping: io("ping", "", () => fs.stat(base)).pipe(
         Effect.filterOrFail(

@@ -71,6 +71,7 @@ describe("BlobStore on the filesystem", () => {
         yield* expectInvalid(store.get(key))
         yield* expectInvalid(store.head(key))
         yield* expectInvalid(Effect.scoped(store.localFile(key)))
+        if (store.openFile !== undefined) yield* expectInvalid(store.openFile(key))
       }
       yield* expectInvalid(store.delete("escape/secret.txt"))
       yield* expectInvalid(store.put("escape/new.txt", "x"))

@@ -421,5 +421,32 @@ export const blobStoreSuite = <E>(name: string, layer: Layer.Layer<BlobStore, E>
         yield* store.delete(key("local/clip.mp4"))
         expect(existsSync(path)).toBe(false)
       }))
+
+    test("opens an object for positional reads where the backend has local files, still readable once deleted", () =>
+      Effect.gen(function* () {
+        const store = yield* BlobStore
+        const openFile = store.openFile
+        if (openFile === undefined) return
+        const bytes = randomBytes(300_000)
+        yield* store.put(key("open/segment.ts"), bytes)
+        const file = yield* openFile(key("open/segment.ts"))
+        expect(file.info).toEqual(Option.getOrThrow(yield* store.head(key("open/segment.ts"))))
+        const into = new Uint8Array(400_000)
+        const whole = yield* Effect.promise(() => file.read(into, 0, bytes.length))
+        expect(whole).toBe(bytes.length)
+        expectBytes(into.subarray(0, whole), bytes)
+        const tail = yield* Effect.promise(() => file.read(into, 299_990, 100))
+        expect(tail).toBe(10)
+        expectBytes(into.subarray(0, tail), bytes.subarray(299_990))
+        yield* store.delete(key("open/segment.ts"))
+        expect(yield* Effect.promise(() => file.read(into, 0, 16))).toBe(16)
+        expectBytes(into.subarray(0, 16), bytes.subarray(0, 16))
+        yield* Effect.promise(() => Promise.all([file.close(), file.close()]))
+        expect(yield* Effect.flip(openFile(key("open/segment.ts")))).toEqual(
+          new BlobNotFound({ key: key("open/segment.ts") })
+        )
+        const error = yield* Effect.flip(openFile("../escape"))
+        expect(error).toBeInstanceOf(InvalidBlobKey)
+      }))
   })
 }

@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { MediaId } from "@lectern/domain"
-import { BlobStore } from "@lectern/platform/BlobStore"
-import { Config, Context, Effect, Either, Exit, Layer, Option, Redacted, Runtime } from "effect"
+import { BlobNotFound, BlobStore, BlobStoreUnavailable, type OpenBlobFile } from "@lectern/platform/BlobStore"
+import { Cause, Config, Context, Effect, Either, Exit, Layer, Option, Redacted, Runtime } from "effect"
 import { captionPlaylist, masterPlaylist } from "./MasterPlaylist.ts"
 import { captionKey, generationPrefix, MediaSettings } from "./MediaLibrary.ts"
 import { contentTypeOfHlsFile, isImmutableHlsFile, parseHlsPath, verifyPlayback } from "./PlaybackSigning.ts"
@@ -87,6 +87,77 @@ export class BufferPool {
   }
 }
 
+/**
+ * Immutable files kept open (backends with local files): a cold read is then one positional read instead of a path
+ * check, an open, a stat, a read and a close. Least recently used first out; a file still being read is closed
+ * when its last reader is done; files idle for a minute are closed, so deleted generations do not stay pinned.
+ */
+export class OpenFiles {
+  readonly #held = new Map<
+    string,
+    { readonly opened: Promise<OpenBlobFile>; users: number; evicted: boolean; usedAt: number }
+  >()
+  #sweptAt = Date.now()
+  readonly limit: number
+  readonly idleMs: number
+  constructor(limit: number, idleMs: number) {
+    this.limit = limit
+    this.idleMs = idleMs
+  }
+
+  /** Reads into `into` with the file open for `key` (opened with `open` when not held); answers its info and bytes. */
+  async read(key: string, open: () => Promise<OpenBlobFile>, into: Uint8Array) {
+    const now = Date.now()
+    let held = this.#held.get(key)
+    if (held === undefined) {
+      held = { opened: open(), users: 0, evicted: false, usedAt: now }
+      // A failed open is not kept: the next request tries again.
+      const opening = held
+      held.opened.catch(() => {
+        if (this.#held.get(key) === opening) this.#held.delete(key)
+      })
+    } else {
+      this.#held.delete(key)
+    }
+    this.#held.set(key, held)
+    held.users++
+    held.usedAt = now
+    this.#trim(now)
+    try {
+      const file = await held.opened
+      if (file.info.size > into.length) return { info: file.info, bytes: undefined }
+      const length = await file.read(into, 0, file.info.size)
+      return { info: file.info, bytes: into.subarray(0, length) }
+    } finally {
+      held.users--
+      if (held.evicted && held.users === 0) this.#close(held)
+    }
+  }
+
+  #trim(now: number) {
+    const sweep = now - this.#sweptAt > this.idleMs / 6
+    if (sweep) this.#sweptAt = now
+    for (const [key, held] of this.#held) {
+      const over = this.#held.size > this.limit
+      if (!over && !(sweep && now - held.usedAt > this.idleMs)) {
+        if (!sweep) break
+        continue
+      }
+      this.#held.delete(key)
+      held.evicted = true
+      if (held.users === 0) this.#close(held)
+    }
+  }
+
+  #close(held: { readonly opened: Promise<OpenBlobFile> }) {
+    held.opened.then((file) => file.close()).catch(() => {})
+  }
+
+  get size() {
+    return this.#held.size
+  }
+}
+
 /** Keys seen once lately: a file enters the LRU on its second request, so one-off reads do not churn it. */
 const SEEN_LIMIT = 50_000
 
@@ -120,6 +191,7 @@ export class HlsEndpoint extends Context.Tag("@lectern/media/HlsEndpoint")<
     readonly handle: (req: IncomingMessage, res: ServerResponse) => void
     readonly cache: ByteLru
     readonly pool: BufferPool
+    readonly openFiles: OpenFiles
   }
 >() {}
 
@@ -160,6 +232,30 @@ export const HlsEndpointLive = Layer.effect(
         states.set(id, state)
         return Option.some(state)
       })
+
+    const openFile = blobs.openFile
+    const openFiles = new OpenFiles(256, 60_000)
+    /** A cache miss read into `buffer`: through a held-open file where the backend has them, else a whole read. */
+    const readCold = (key: string, buffer: Uint8Array) =>
+      openFile === undefined
+        ? blobs.read(key, undefined, buffer)
+        : Effect.tryPromise({
+            try: () =>
+              openFiles.read(
+                key,
+                () =>
+                  runPromiseExit(openFile(key)).then((exit) =>
+                    Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
+                  ),
+                buffer
+              ),
+            catch: (cause) =>
+              cause instanceof BlobNotFound ? cause : new BlobStoreUnavailable({ operation: "read", key, cause })
+          }).pipe(
+            Effect.flatMap(({ info, bytes }) =>
+              bytes === undefined ? blobs.read(key, undefined, buffer) : Effect.succeed({ info, bytes })
+            )
+          )
 
     /** The bytes of `file` for this media, built (playlists) or read (everything else); None when not there. */
     const load = (id: MediaId, file: string) =>
@@ -210,9 +306,7 @@ export const HlsEndpointLive = Layer.effect(
           seen.add(key)
         }
         const buffer = pool.take()
-        const read = yield* blobs
-          .read(key, undefined, buffer)
-          .pipe(Effect.onError(() => Effect.sync(() => pool.give(buffer))))
+        const read = yield* readCold(key, buffer).pipe(Effect.onError(() => Effect.sync(() => pool.give(buffer))))
         const borrowed = read.bytes.buffer === buffer.buffer
         if (!borrowed) pool.give(buffer)
         return Option.some<Served>({
@@ -278,6 +372,6 @@ export const HlsEndpointLive = Layer.effect(
         respond(req, res, path.file, served, verified.right.expiresAt)
       })
     }
-    return { handle, cache, pool }
+    return { handle, cache, pool, openFiles }
   })
 )
