@@ -86,6 +86,23 @@ export const hasSession = () => {
 /** The refresh token of this request's session, if any (logout revokes it). */
 export const currentRefreshToken = () => currentTokens(requestEvent()).refresh
 
+/** This request's access token as it stands (after any refresh a `lectern()` call made): the studio's upload token. */
+export const currentAccessToken = () => currentTokens(requestEvent()).access
+
+/**
+ * Trades the refresh cookie for a new session now, e.g. when the user's role changed after their token was issued
+ * (an approved creator application); false when there is no session any more.
+ */
+export const refreshNow = async (): Promise<boolean> => {
+  const event = requestEvent()
+  const { refresh } = currentTokens(event)
+  if (refresh === undefined) return false
+  const access = await Effect.runPromise(
+    Effect.flatMap(internalUrl, (baseUrl) => refreshSession(event, baseUrl, refresh)).pipe(Effect.orDie)
+  )
+  return access !== undefined
+}
+
 /**
  * The browser's address as the gateway's edge saw it (the socket's, or X-Forwarded-For's last hop with TRUST_PROXY):
  * the edge sets this header on every request it hands the web app, replacing whatever the browser sent.
