@@ -166,8 +166,17 @@ export class Section extends Schema.Class<Section>("Section")({
   lessons: Schema.Array(Lesson)
 }) {}
 
+/** Who made a course, as anyone may see them. */
+export class Creator extends Schema.Class<Creator>("Creator")({
+  id: UserId,
+  /** Their display name; null when the account is gone, or when the catalog runs without auth in its process. */
+  name: Schema.NullOr(Schema.String)
+}) {}
+
 export class CourseDetail extends Schema.Class<CourseDetail>("CourseDetail")({
   course: Course,
+  /** The owner, with their current display name. */
+  creator: Creator,
   sections: Schema.Array(Section),
   /** The viewer owns the course or is an admin: the studio may offer editing. */
   canEdit: Schema.Boolean

@@ -17,10 +17,12 @@ import {
   type Role,
   SectionId,
   Slug,
-  slugify
+  slugify,
+  type UserId
 } from "@lectern/domain"
 import { DateTime, Effect, Encoding, Option, Schema } from "effect"
 import { CatalogCache, searchKey } from "./CatalogCache.ts"
+import { CreatorDirectory } from "./CreatorDirectory.ts"
 import {
   CatalogRepo,
   type CourseFields,
@@ -239,6 +241,27 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
   effect: Effect.gen(function* () {
     const repo = yield* CatalogRepo
     const catalogCache = yield* CatalogCache
+    const directory = yield* Effect.serviceOption(CreatorDirectory)
+
+    /**
+     * The owner with their display name as auth has it now. Asked on every read, cached or not: auth announces no
+     * renames, so a name stored with a cached course could be stale for the cache's whole TTL.
+     */
+    const creatorOf = (ownerId: UserId): Effect.Effect<Contract.Creator> =>
+      Option.match(directory, {
+        onNone: () => Effect.succeed(new Contract.Creator({ id: ownerId, name: null }, trusted)),
+        onSome: (names) =>
+          Effect.map(
+            names.displayName(ownerId),
+            (name) => new Contract.Creator({ id: ownerId, name: Option.getOrNull(name) }, trusted)
+          )
+      })
+
+    /** A cached detail with its creator's current name. */
+    const withCurrentCreator = (detail: Contract.CourseDetail) =>
+      Effect.map(creatorOf(detail.course.ownerId), (creator) =>
+        creator.name === detail.creator.name ? detail : new Contract.CourseDetail({ ...detail, creator }, trusted)
+      )
 
     /**
      * Inside a transaction: the live course, locked, when `user` may change it now. A course under review is
@@ -279,9 +302,11 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       Effect.gen(function* () {
         const sections = yield* repo.sectionsOfCourse(course.id)
         const lessons = yield* repo.lessonsOfCourse(course.id)
+        const creator = yield* creatorOf(course.ownerId)
         return new Contract.CourseDetail(
           {
             course: toCourse(course),
+            creator,
             sections: sections.map((section) =>
               toSection(
                 section,
@@ -514,7 +539,8 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
     const getCourse = (viewer: AuthenticatedUser | undefined, ref: typeof Contract.CourseRef.Type) =>
       Effect.gen(function* () {
         const cached = yield* catalogCache.course(ref)
-        if (Option.isSome(cached) && !mayEdit(viewer, cached.value.course)) return cached.value
+        if (Option.isSome(cached) && !mayEdit(viewer, cached.value.course))
+          return yield* withCurrentCreator(cached.value)
         const { course, canEdit } = yield* visibleCourse(viewer, ref)
         const detail = yield* loadDetail(course, canEdit)
         if (course.status === "published" && !canEdit) yield* catalogCache.storeCourse(detail)

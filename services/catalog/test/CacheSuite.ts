@@ -9,9 +9,10 @@ import { relayOnce } from "@lectern/platform/Outbox"
 import type { RateLimiter } from "@lectern/platform/RateLimiter"
 import { eventually } from "@lectern/testkit/EventBusSuite"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
-import { Effect, type Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Catalog } from "../src/Catalog.ts"
 import { courseIdKey, courseSlugKey } from "../src/CatalogCache.ts"
+import { CreatorDirectory } from "../src/CreatorDirectory.ts"
 import { CATALOG_SCHEMA } from "../src/Repo.ts"
 import { courseInput, makeCatalogTestLayer, makeClient, publishedCourse, uniqueWord, userWith } from "./fixtures.ts"
 
@@ -47,17 +48,26 @@ const cached = (key: string) =>
 /** Hands the catalog's outbox to the bus, like the relay's next poll would; the invalidation consumer then runs. */
 const relay = relayOnce(CATALOG_SCHEMA).pipe(Effect.orDie)
 
+/** Creators' display names as a test sets them (auth's in the gateway); an id not here is an unknown account. */
+const creatorNames = new Map<string, string>()
+const CreatorNamesLive = Layer.succeed(CreatorDirectory, {
+  displayName: (id) => Effect.sync(() => Option.fromNullable(creatorNames.get(id)))
+})
+
 /** Registers the suite under `name` over the given platform Cache and EventBus (default: memory). */
 export const cacheSuite = (
   name: string,
   options: { readonly cache?: Layer.Layer<Cache | RateLimiter>; readonly eventBus?: Layer.Layer<EventBus> } = {}
 ) =>
   describe(name, () => {
-    layer(makeCatalogTestLayer(layerFreshPostgres, { ...options, cacheTtl: "60 seconds" }), {
-      timeout: 120_000,
-      // The real clock: TTLs count in real time, and `eventually` polls in it.
-      excludeTestServices: true
-    })((it) => {
+    layer(
+      makeCatalogTestLayer(layerFreshPostgres, { ...options, cacheTtl: "60 seconds", creators: CreatorNamesLive }),
+      {
+        timeout: 120_000,
+        // The real clock: TTLs count in real time, and `eventually` polls in it.
+        excludeTestServices: true
+      }
+    )((it) => {
       it.scoped("the second read of a published course and of a first search page comes from the cache", () =>
         Effect.gen(function* () {
           const { client, as, creator, word, course } = yield* setup
@@ -90,6 +100,28 @@ export const cacheSuite = (
           const anonymous = yield* client.course.get({ id: course.id })
           expect(anonymous.canEdit).toBe(false)
           expect(anonymous.course.title).toBe(`The ${word} course`)
+        })
+      )
+
+      it.scoped("the creator's name is the current one on every read, from the cache or not", () =>
+        Effect.gen(function* () {
+          const { client, creator, course } = yield* setup
+          // An account the directory does not know (deleted, or no auth in the process): the id without a name.
+          const unknown = yield* client.course.get({ id: course.id })
+          expect(unknown.creator).toEqual({ id: creator.id, name: null })
+          expect(yield* cached(courseIdKey(course.id))).toBe(true)
+
+          creatorNames.set(creator.id, "Ada Lovelace")
+          expect((yield* client.course.get({ id: course.id })).creator).toEqual({
+            id: creator.id,
+            name: "Ada Lovelace"
+          })
+          // A rename is seen at once, though the course itself still comes from the cache.
+          creatorNames.set(creator.id, "Ada King")
+          yield* retitleInDatabase(course.id, `Retitled ${uniqueWord()}`)
+          const renamed = yield* client.course.get({ slug: course.slug })
+          expect(renamed.creator).toEqual({ id: creator.id, name: "Ada King" })
+          expect(renamed.course.title).toBe(course.title)
         })
       )
 

@@ -18,6 +18,7 @@ import { serveForTest } from "@lectern/testkit/ServeForTest"
 import type { TestUser } from "@lectern/testkit/TestUsers"
 import { type Duration, Effect, Layer } from "effect"
 import { layer as layerCatalogCache } from "../src/CatalogCache.ts"
+import type { CreatorDirectory } from "../src/CreatorDirectory.ts"
 import { makeCatalogLive } from "../src/Layer.ts"
 
 /**
@@ -33,9 +34,16 @@ export const makeCatalogTestLayer = (
     readonly cache?: Layer.Layer<Cache | RateLimiter>
     /** Default in memory. */
     readonly eventBus?: Layer.Layer<EventBus>
+    /** Course creators' names; default none, as the catalog running alone (creator names are null). */
+    readonly creators?: Layer.Layer<CreatorDirectory>
   } = {}
 ) =>
-  Layer.merge(makeCatalogLive(layerCatalogCache({ ttl: options.cacheTtl ?? 0 })), AuthLive).pipe(
+  Layer.merge(
+    makeCatalogLive(layerCatalogCache({ ttl: options.cacheTtl ?? 0 })).pipe(
+      Layer.provide(options.creators ?? Layer.empty)
+    ),
+    AuthLive
+  ).pipe(
     Layer.provideMerge(
       Layer.merge(
         makePlatform({

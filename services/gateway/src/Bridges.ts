@@ -1,9 +1,9 @@
 // Where hosted services ask each other: media asks catalog and learning who may watch a video, learning reads
-// catalog's curricula and takes media's uploads as assignment attachments. In one process these are direct calls on
-// the services' layers.
+// catalog's curricula and takes media's uploads as assignment attachments, catalog names course creators from auth.
+// In one process these are direct calls on the services' layers.
 
 import { Auth } from "@lectern/auth"
-import { Catalog as CatalogService } from "@lectern/catalog"
+import { Catalog as CatalogService, CreatorDirectory } from "@lectern/catalog"
 import * as Assignment from "@lectern/contracts/LearningAssignment"
 import { UserId } from "@lectern/domain"
 import { CatalogReader, LearnerDirectory, Learning, SubmissionFiles } from "@lectern/learning"
@@ -16,6 +16,12 @@ import { Effect, Layer, Option } from "effect"
 /** Learners' display names for learning's certificates, from auth. */
 export const LearnerDirectoryFromAuth = Layer.effect(
   LearnerDirectory,
+  Effect.map(Auth, (auth) => ({ displayName: auth.displayName }))
+)
+
+/** Course creators' display names for catalog's course pages, from auth (read on every course read, never cached). */
+export const CreatorDirectoryFromAuth = Layer.effect(
+  CreatorDirectory,
   Effect.map(Auth, (auth) => ({ displayName: auth.displayName }))
 )
 

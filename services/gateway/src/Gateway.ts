@@ -17,6 +17,7 @@ import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import {
   CatalogReaderFromCatalog,
+  CreatorDirectoryFromAuth,
   LearnerDirectoryFromAuth,
   PlaybackAccessFromCatalogAndLearning,
   SubmissionFilesFromMediaLive
@@ -26,9 +27,12 @@ import { loadWebApp } from "./WebApp.ts"
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
 
-const AuthAndCatalogLive = Layer.mergeAll(AuthLive, CatalogLive, EventsAdminHandlers, CatalogRelayLive).pipe(
-  Layer.provideMerge(PlatformLive)
-)
+/** Catalog names course creators through auth in this process. */
+const AuthAndCatalogLive = Layer.mergeAll(
+  CatalogLive.pipe(Layer.provide(CreatorDirectoryFromAuth)),
+  EventsAdminHandlers,
+  CatalogRelayLive
+).pipe(Layer.provideMerge(AuthLive), Layer.provideMerge(PlatformLive))
 
 /** Learning over auth and catalog, reading catalog's curricula and media's uploads in process. */
 const LearningHostedLive = Layer.merge(LearningLive, LearningRelayLive).pipe(

@@ -90,6 +90,13 @@ describe("gateway process", () => {
         // A first embedded start seeds the demo catalog: three published courses, searchable at once.
         const demo = yield* lectern.catalog.course.search({})
         expect(demo.total).toBe(3)
+        // Catalog names each course's creator through auth in this process.
+        const first = demo.items[0]
+        if (first === undefined) return yield* Effect.dieMessage("no demo course")
+        expect((yield* lectern.catalog.course.get({ slug: first.slug })).creator).toEqual({
+          id: first.ownerId,
+          name: "Demo Creator"
+        })
         expect(yield* lectern.events.events.deadLetters({})).toEqual([])
         token = undefined
         expect((yield* lectern.events.events.deadLetters({}).pipe(Effect.flip))._tag).toBe("Unauthorized")

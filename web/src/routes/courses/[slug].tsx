@@ -1,4 +1,4 @@
-// A course: what it teaches, its curriculum (durations, preview lessons), its numbers, related courses, and enrolling.
+// A course: who made it, what it teaches, its curriculum (durations, preview lessons), its numbers, related courses, and enrolling.
 import { Title } from "@solidjs/meta"
 import {
   A,
@@ -44,7 +44,9 @@ function EnrollBox(props: { readonly page: CoursePage }) {
         fallback={
           <p class="notice" role="status" data-testid="enrolled">
             {params.enrolled ? "You are enrolled. " : "You are enrolled in this course. "}
-            Lessons open here soon.
+            <A href={`/learn/${course().id}`} class="button button-small" data-testid="go-to-course">
+              Go to the course
+            </A>
           </p>
         }
       >
@@ -75,6 +77,13 @@ function CourseView(props: { readonly page: CoursePage }) {
       <header class="course-header">
         <h1>{course().title}</h1>
         <Show when={course().subtitle}>{(subtitle) => <p class="subtitle">{subtitle()}</p>}</Show>
+        <Show when={props.page.detail.creator.name}>
+          {(name) => (
+            <p class="creator" data-testid="creator">
+              By {name()}
+            </p>
+          )}
+        </Show>
         <ul class="facts" aria-label="At a glance">
           <li>
             <Show when={course().ratingAverage !== null} fallback="No ratings yet">
