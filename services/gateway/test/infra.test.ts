@@ -5,6 +5,7 @@ import { NodeContext } from "@effect/platform-node"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, type ParseResult, Schema } from "effect"
 import { parseAllDocuments } from "yaml"
+import { BUILD_COMPLETE_MARK } from "../src/WebApp.ts"
 
 /** Every environment variable the gateway (or a service running alone) reads. */
 const configurationNames: ReadonlyArray<string> = [
@@ -226,7 +227,9 @@ const CollectorConfig = Schema.Struct({
   })
 })
 
-const PackageJson = Schema.Struct({ scripts: Schema.Struct({ start: Schema.String }) })
+const PackageJson = Schema.Struct({
+  scripts: Schema.Struct({ start: Schema.String, prestart: Schema.String, "build:web": Schema.String })
+})
 
 const repoRoot = Effect.map(Path.Path, (path) => path.resolve(import.meta.dirname, "../../.."))
 
@@ -380,13 +383,55 @@ layer(NodeContext.layer)("deployment files", (it) => {
       })
     )
 
+    it.effect("builds the web app, complete, in the stage the final image copies the app from", () =>
+      Effect.gen(function* () {
+        const fs = yield* FileSystem.FileSystem
+        const instructions = dockerInstructions(yield* fs.readFileString(yield* inRepo("infra", "Dockerfile")))
+        const packageJson = yield* Schema.decodeUnknown(Schema.parseJson(PackageJson))(
+          yield* fs.readFileString(yield* inRepo("package.json"))
+        )
+        // `npm run build:web` is what `npm start` runs when web/dist is stale, forced: vite build, then the mark.
+        expect(packageJson.scripts["build:web"]).toBe(`${packageJson.scripts.prestart} --force`)
+
+        const stageStarts = instructions.flatMap((instruction, index) =>
+          instruction.keyword === "FROM" ? [index] : []
+        )
+        const stageOf = (index: number) => {
+          const start = stageStarts.filter((at) => at <= index).pop() ?? 0
+          return instructions[start]!.args.split(/\s+AS\s+/i)[1]
+        }
+        const buildIndex = instructions.findIndex(
+          ({ keyword, args }) => keyword === "RUN" && /(^|&&\s*)npm run build:web\b/.test(args)
+        )
+        expect(buildIndex, "a RUN npm run build:web").toBeGreaterThan(-1)
+        const buildRun = instructions[buildIndex]!.args
+        // The build fails unless the gateway would serve it: the mark and the server entry exist.
+        expect(buildRun).toContain(`test -f web/dist/${BUILD_COMPLETE_MARK}`)
+        expect(buildRun).toContain("test -f web/dist/server/entry-server.js")
+        // After the sources are copied in, so it builds them.
+        const copiedSources = instructions.findIndex(
+          ({ keyword, args }, index) => keyword === "COPY" && args === ". ." && stageOf(index) === stageOf(buildIndex)
+        )
+        expect(copiedSources).toBeGreaterThan(-1)
+        expect(copiedSources).toBeLessThan(buildIndex)
+
+        const finalStart = stageStarts[stageStarts.length - 1]!
+        const copiesApp = instructions
+          .slice(finalStart)
+          .some(({ keyword, args }) => keyword === "COPY" && args === `--from=${stageOf(buildIndex)} /app /app`)
+        expect(copiesApp, "the final stage copies /app (with web/dist) from the web build's stage").toBe(true)
+        expect(buildIndex).toBeLessThan(finalStart)
+      })
+    )
+
     it.effect("keeps installed and local files out of the build context", () =>
       Effect.gen(function* () {
         const fs = yield* FileSystem.FileSystem
         const ignored = (yield* fs.readFileString(yield* inRepo("infra", "Dockerfile.dockerignore")))
           .split("\n")
           .map((line) => line.trim())
-        expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/.lectern", ".git"]))
+        // A local web/dist never enters: the image builds its own from the sources.
+        expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", "**/.lectern", ".git"]))
       })
     )
   })
