@@ -44,6 +44,12 @@ export default function Layout(props: ParentProps) {
             >
               {(user) => (
                 <ul class="nav-list">
+                  <li>
+                    <A href="/learn">My learning</A>
+                  </li>
+                  <li>
+                    <A href="/account">Account</A>
+                  </li>
                   <li class="viewer-name">
                     <span class="visually-hidden">Signed in as </span>
                     <span data-testid="viewer-name">{user().name}</span>

@@ -7,7 +7,7 @@ import { FormError } from "../components/FormMessage.tsx"
 import { login } from "../lib/account.ts"
 
 export default function Login() {
-  const [params] = useSearchParams<{ next?: string }>()
+  const [params] = useSearchParams<{ next?: string; signedOut?: string }>()
   const submission = useSubmission(login)
   const email = () => {
     const input = submission.input?.[0]
@@ -18,6 +18,11 @@ export default function Login() {
     <div class="form-page">
       <Title>Sign in — Lectern</Title>
       <h1>Sign in</h1>
+      <Show when={params.signedOut === "everywhere"}>
+        <p class="notice" role="status">
+          You are signed out on every device.
+        </p>
+      </Show>
       <form action={login} method="post" novalidate>
         <input type="hidden" name="next" value={params.next ?? "/"} />
         <Field name="email" label="Email" type="email" autocomplete="email" required failure={submission.result} />
@@ -39,6 +44,11 @@ export default function Login() {
           {submission.pending ? "Signing in…" : "Sign in"}
         </button>
       </form>
+      <p>
+        <A href={`/account/forgot-password${email() ? `?email=${encodeURIComponent(email())}` : ""}`}>
+          Forgot your password?
+        </A>
+      </p>
       <p>
         New to Lectern? <A href="/register">Create an account</A>.
       </p>

@@ -1,0 +1,647 @@
+// End to end, the learner's side in a real browser: an admin made by the CLI publishes a course through the typed
+// client (a short FFmpeg video uploaded with tus and transcoded, an article, a quiz with every question kind, an
+// assignment); then in Debian's Chromium a learner resets their password, edits their profile, enrolls, plays the
+// video (hls.js, a quality switch, thumbnails, heartbeats), completes the article, passes the quiz, hands in an
+// assignment with a file, reaches 100% and downloads a certificate that verifies — axe-core on the pages it visits.
+import { execFile } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { describe, expect, it } from "@effect/vitest"
+import { type LecternClient, makeLectern } from "@lectern/client"
+import { Email, type MediaId } from "@lectern/domain"
+import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
+import axe from "axe-core"
+import { Data, Effect, Layer, Schedule, Schema } from "effect"
+import * as TestServices from "effect/TestServices"
+import { type Browser, chromium, type Page } from "playwright-core"
+import * as tus from "tus-js-client"
+import { ensureWebBuild } from "../scripts/ensure-build.ts"
+
+const run = promisify(execFile)
+const repoRoot = new URL("../../", import.meta.url).pathname
+const ARTEFACTS = new URL("../test-results/learn/", import.meta.url).pathname
+const ADMIN_EMAIL = "learn.admin@example.com"
+const ADMIN_PASSWORD = "the learn admin's passphrase"
+const LEARNER_PASSWORD = "a learner's first passphrase"
+const NEW_PASSWORD = "a learner's second passphrase"
+const email = Schema.decodeSync(Email)
+
+class StepFailed extends Data.TaggedError("StepFailed")<{ readonly step: string; readonly cause: unknown }> {}
+
+const step = <A>(name: string, body: () => Promise<A>) =>
+  Effect.tryPromise({ try: body, catch: (cause) => new StepFailed({ step: name, cause }) })
+
+/**
+ * A fresh embedded data directory whose first admin the CLI creates (`npm run lectern -- admin create`), then the
+ * gateway as `npm start` runs it on that directory, with the web app built when stale.
+ */
+class Gateway extends Effect.Service<Gateway>()("web/test/LearnGateway", {
+  scoped: Effect.gen(function* () {
+    yield* Effect.sync(() => ensureWebBuild({ quiet: true }))
+    const dataDir = yield* Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "lectern-learn-"))),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    )
+    yield* step("the CLI creates the admin", () =>
+      run(
+        process.execPath,
+        [
+          join(repoRoot, "services/gateway/src/cli.ts"),
+          "admin",
+          "create",
+          "--email",
+          ADMIN_EMAIL,
+          "--password",
+          ADMIN_PASSWORD
+        ],
+        { cwd: repoRoot, env: { ...process.env, LECTERN_DATA_DIR: dataDir } }
+      )
+    )
+    return yield* startGatewayProcess({ ACCESS_LOG: "false", LECTERN_DATA_DIR: dataDir }).pipe(
+      Effect.mapError((error) => new Error(`the gateway did not start:\n${error.output.slice(-4000)}`))
+    )
+  })
+}) {}
+
+class Chromium extends Effect.Service<Chromium>()("web/test/LearnChromium", {
+  scoped: Effect.acquireRelease(
+    step("launch chromium", () =>
+      chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          // The video plays on a click; sound without a speaker is fine.
+          "--autoplay-policy=no-user-gesture-required"
+        ]
+      })
+    ),
+    (browser: Browser) => Effect.promise(() => browser.close())
+  )
+}) {}
+
+const Violations = Schema.Array(
+  Schema.Struct({ id: Schema.String, impact: Schema.NullOr(Schema.String), help: Schema.String, nodes: Schema.Number })
+)
+
+const seriousViolations = (page: Page) =>
+  step("axe", async () => {
+    await page.evaluate(axe.source)
+    const found = await page.evaluate(
+      "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => " +
+        "({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.length })))"
+    )
+    return Schema.decodeUnknownSync(Violations)(found).filter((v) => v.impact === "serious" || v.impact === "critical")
+  })
+
+const screenshot = (page: Page, name: string) =>
+  step(`screenshot ${name}`, () => page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true }))
+
+const visit = (page: Page, url: string) =>
+  step(`visit ${url}`, async () => {
+    await page.goto(url)
+    await page.waitForSelector("body[data-hydrated]")
+  })
+
+/** A `seconds`-long 720p test pattern with a tone, so the ladder has two rungs (360p and 720p). */
+const testVideo = (seconds: number) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "lectern-learn-video-"))),
+    (dir) =>
+      step("ffmpeg", async () => {
+        const path = join(dir, "lesson.mp4")
+        await run("ffmpeg", [
+          ...["-v", "error", "-f", "lavfi", "-i", `testsrc2=size=1280x720:rate=25:duration=${seconds}`],
+          ...["-f", "lavfi", "-i", `sine=frequency=440:duration=${seconds}`],
+          ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path]
+        ])
+        return readFileSync(path)
+      }),
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+const tusUpload = (url: string, token: string, bytes: Buffer) =>
+  Effect.async<string, Error>((resume) => {
+    const upload = new tus.Upload(bytes, {
+      endpoint: `${url}/media/uploads`,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { filename: "lesson.mp4", filetype: "video/mp4" },
+      retryDelays: [],
+      onError: (error) => resume(Effect.fail(error)),
+      onSuccess: () => resume(Effect.succeed(upload.url?.split("/").pop() ?? ""))
+    })
+    upload.start()
+  })
+
+const QUIZ_TITLE = "Check your Effect basics"
+
+/** A published free course with a video, an article and a quiz lesson (and an assignment), made by the admin. */
+const publishCourse = (url: string, lectern: LecternClient, setToken: (token: string | undefined) => void) =>
+  Effect.gen(function* () {
+    const admin = yield* lectern.auth.session.login({ email: email(ADMIN_EMAIL), password: ADMIN_PASSWORD })
+    expect(admin.user.role).toBe("admin")
+    setToken(admin.accessToken)
+    const uploadId = yield* tusUpload(url, admin.accessToken, yield* testVideo(6))
+    const media = yield* lectern.media.media.create({ uploadId, title: "Effects are values" })
+    const category = yield* lectern.catalog.category.create({ name: `Learn e2e ${Date.now()}` })
+    const course = yield* lectern.catalog.course.create({
+      title: "Effect in Practice",
+      subtitle: "Typed errors, resources and concurrency",
+      description: "Programs as values, run at the edge.",
+      categoryId: category.id,
+      level: "beginner",
+      language: "en",
+      price: { amount: 0, currency: "EUR" },
+      tags: ["effect"]
+    })
+    const section = yield* lectern.catalog.section.create({ courseId: course.id, title: "Getting started" })
+    // Preview lessons: catalog gives lesson content (media id, markdown, quiz id) to the owner, admins, and — for
+    // preview lessons — to everyone, but not yet to enrolled learners (see the README's Web app section).
+    const video = yield* lectern.catalog.lesson.create({
+      sectionId: section.id,
+      title: "Effects are values",
+      content: { kind: "video", mediaId: media.id },
+      isPreview: true
+    })
+    yield* lectern.catalog.lesson.create({
+      sectionId: section.id,
+      title: "Reading: running effects",
+      content: {
+        kind: "article",
+        markdown:
+          "## Running effects\n\nAn `Effect` describes a program. **Run it** at the edge with `Effect.runPromise`." +
+          '\n\n<script>document.body.dataset.pwned = "yes"</script>\n\n[Docs](https://effect.website)'
+      },
+      isPreview: true
+    })
+    const quiz = yield* lectern.learning.quiz.create({
+      courseId: course.id,
+      title: QUIZ_TITLE,
+      settings: {
+        passingScorePercent: 80,
+        attemptLimit: null,
+        timeLimitSeconds: 600,
+        shuffleQuestions: false,
+        shuffleOptions: false,
+        showExplanations: "afterSubmit"
+      },
+      questions: [
+        {
+          kind: "single",
+          points: 1,
+          id: "run",
+          prompt: "Which function runs an effect as a Promise?",
+          options: [
+            { id: "a7", text: "Effect.runPromise" },
+            { id: "k2", text: "Effect.succeed" }
+          ],
+          correctOptionId: "a7",
+          explanation: "runPromise executes the effect and answers a Promise."
+        },
+        {
+          kind: "multiple",
+          points: 1,
+          partialCredit: false,
+          id: "constructors",
+          prompt: "Which of these build an effect?",
+          options: [
+            { id: "m1", text: "Effect.fail" },
+            { id: "x9", text: "Effect.sync" },
+            { id: "q4", text: "Promise.resolve" }
+          ],
+          correctOptionIds: ["m1", "x9"]
+        },
+        { kind: "trueFalse", points: 1, id: "lazy", prompt: "An Effect does nothing until it is run.", correct: true },
+        {
+          kind: "shortText",
+          points: 1,
+          caseSensitive: false,
+          id: "compose",
+          prompt: "Which function threads a value through functions?",
+          acceptedAnswers: ["pipe"]
+        },
+        {
+          kind: "numeric",
+          points: 1,
+          tolerance: 0,
+          id: "channels",
+          prompt: "How many type parameters does Effect have?",
+          answer: 3
+        },
+        {
+          kind: "ordering",
+          points: 1,
+          id: "lifecycle",
+          prompt: "Put the steps of a program in order.",
+          items: [
+            { id: "zq", text: "Describe" },
+            { id: "bw", text: "Provide" },
+            { id: "ma", text: "Run" }
+          ]
+        },
+        {
+          kind: "matching",
+          points: 1,
+          id: "pairs",
+          prompt: "Match each constructor with what it makes.",
+          pairs: [
+            { left: { id: "l-s", text: "Effect.succeed" }, right: { id: "r-x", text: "a success" } },
+            { left: { id: "l-f", text: "Effect.fail" }, right: { id: "r-y", text: "a typed failure" } }
+          ]
+        }
+      ]
+    })
+    yield* lectern.catalog.lesson.create({
+      sectionId: section.id,
+      title: "Quiz: the basics",
+      content: { kind: "quiz", quizId: quiz.id },
+      isPreview: true
+    })
+    yield* lectern.learning.assignment.create({
+      courseId: course.id,
+      title: "Write your first program",
+      instructions: "Write a program that fails with a typed error and recovers from it.",
+      maxScore: 10,
+      rubric: "Runs: 5 points. Typed error: 5 points."
+    })
+
+    // The video is transcoded, and catalog hears of it (the lesson's duration and readiness).
+    yield* lectern.media.media.get({ id: media.id as MediaId }).pipe(
+      Effect.flatMap((m) => (m.status === "ready" ? Effect.succeed(m) : Effect.fail(m.status))),
+      Effect.retry({ while: (status) => status !== "failed", schedule: Schedule.spaced("300 millis") }),
+      Effect.timeout("90 seconds")
+    )
+    yield* lectern.catalog.course.get({ id: course.id }).pipe(
+      Effect.flatMap((detail) => {
+        const lesson = detail.sections.flatMap((s) => s.lessons).find((l) => l.id === video.id)
+        return lesson?.content?.kind === "video" && lesson.content.mediaReady && lesson.durationSeconds > 0
+          ? Effect.succeed(lesson)
+          : Effect.fail("not yet" as const)
+      }),
+      Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 150 })
+    )
+    yield* lectern.catalog.course.submitForReview({ id: course.id })
+    yield* lectern.catalog.course.review({ id: course.id, decision: "approve", feedback: "" })
+    // A second course of one article: learning does not complete quiz lessons yet (a passed quiz does not complete
+    // the lesson that shows it), so the course above cannot reach 100%; this one earns the certificate.
+    const reading = yield* lectern.catalog.course.create({
+      title: "Effect Reading Group",
+      description: "One reading.",
+      categoryId: category.id,
+      level: "beginner",
+      language: "en",
+      price: { amount: 0, currency: "EUR" },
+      tags: []
+    })
+    const readingSection = yield* lectern.catalog.section.create({ courseId: reading.id, title: "Read" })
+    yield* lectern.catalog.lesson.create({
+      sectionId: readingSection.id,
+      title: "Why typed errors",
+      content: { kind: "article", markdown: "Typed errors make failure **visible** in the signature." },
+      isPreview: true
+    })
+    yield* lectern.catalog.course.submitForReview({ id: reading.id })
+    yield* lectern.catalog.course.review({ id: reading.id, decision: "approve", feedback: "" })
+    setToken(undefined)
+    return { course, reading }
+  })
+
+/** A verified learner account, made through the typed client (the journey test covers registering in the page). */
+const makeLearner = (lectern: LecternClient, address: string) =>
+  Effect.gen(function* () {
+    yield* lectern.auth.user.register({ email: email(address), password: LEARNER_PASSWORD, name: "Lin Learner" })
+    const [mail] = yield* lectern.auth.dev.outbox({ to: address })
+    const code = /\b(\d{6})\b/.exec(mail?.text ?? "")?.[1] ?? ""
+    yield* lectern.auth.user.verifyEmail({ email: email(address), code })
+  })
+
+/** The newest six-digit code mailed to `address` whose subject matches. */
+const latestCode = (lectern: LecternClient, address: string, subject: RegExp) =>
+  lectern.auth.dev.outbox({ to: address }).pipe(
+    Effect.map((mails) => mails.find((mail) => subject.test(mail.subject))),
+    Effect.flatMap((mail) => {
+      const code = /\b(\d{6})\b/.exec(mail?.text ?? "")?.[1]
+      return code === undefined ? Effect.fail("no mail yet" as const) : Effect.succeed(code)
+    }),
+    Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 50 })
+  )
+
+const playerState = (page: Page) =>
+  page.evaluate(() => {
+    const video = document.querySelector("video")
+    const player = document.querySelector<HTMLElement>("[data-testid=video-player]")
+    return {
+      time: video?.currentTime ?? 0,
+      engine: player?.dataset.engine ?? "",
+      levels: Number(player?.dataset.levelCount ?? 0),
+      height: player?.dataset.levelHeight ?? ""
+    }
+  })
+
+describe("web app: learning", () => {
+  it.layer(Layer.mergeAll(Gateway.Default, Chromium.Default), { timeout: 240_000 })((it) => {
+    it.scoped(
+      "a learner resets their password, enrolls, watches, reads, passes the quiz, hands in work, gets a certificate",
+      () =>
+        Effect.gen(function* () {
+          const { url, output } = yield* Gateway
+          const browser = yield* Chromium
+          mkdirSync(ARTEFACTS, { recursive: true })
+          let token: string | undefined
+          const lectern = yield* makeLectern({ baseUrl: url, accessToken: () => token })
+          const { course, reading } = yield* publishCourse(url, lectern, (next) => {
+            token = next
+          })
+          const address = `lin.${Date.now()}@example.com`
+          yield* makeLearner(lectern, address)
+
+          const context = yield* Effect.acquireRelease(
+            step("context", () =>
+              browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+            ),
+            (context) => Effect.promise(() => context.close())
+          )
+          const page = yield* step("page", () => context.newPage())
+          page.setDefaultTimeout(20_000)
+          const problems: Array<string> = []
+          page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
+          page.on("console", (message) => {
+            if (message.type() === "error") problems.push(`console: ${message.text()}`)
+          })
+          const scripts: Array<string> = []
+          page.on("request", (request) => {
+            if (request.resourceType() === "script") scripts.push(new URL(request.url()).pathname)
+          })
+
+          // Forgot password → the code from the dev mailbox → a new password, signed in at once.
+          yield* visit(page, `${url}/login`)
+          yield* step("forgot password", async () => {
+            await page.getByRole("link", { name: "Forgot your password?" }).click()
+            await page.getByRole("heading", { name: "Forgot your password?" }).waitFor()
+            await page.getByLabel("Email").fill("not an address")
+            await page.getByRole("button", { name: "Send me a code" }).click()
+            await page.locator("#email-error").waitFor()
+            await page.getByLabel("Email").fill(address)
+            await page.getByRole("button", { name: "Send me a code" }).click()
+            await page.waitForURL(/\/account\/reset-password\?email=/)
+          })
+          yield* screenshot(page, "01-reset-password")
+          const code = yield* latestCode(lectern, address, /password/i)
+          yield* step("reset password", async () => {
+            await page.getByLabel("Code").fill(code === "000000" ? "111111" : "000000")
+            await page.getByLabel("New password").fill(NEW_PASSWORD)
+            await page.getByRole("button", { name: "Save the new password" }).click()
+            await page.locator("#code-error").waitFor()
+            await page.getByLabel("Code").fill(code)
+            await page.getByRole("button", { name: "Save the new password" }).click()
+            await page.waitForURL(/\/account\?passwordChanged=1/)
+            await page.getByTestId("password-changed").waitFor()
+            await page.getByTestId("viewer-name").filter({ hasText: "Lin Learner" }).waitFor()
+          })
+
+          // The profile: a bad website is refused next to its field; a good edit is saved and shown in the header.
+          yield* step("edit profile", async () => {
+            await page.getByLabel("Website").fill("not a url")
+            await page.getByRole("button", { name: "Save profile" }).click()
+            await page.locator("#website-error").waitFor()
+            expect(await page.getByLabel("Website").getAttribute("aria-invalid")).toBe("true")
+            await page.getByLabel("Website").fill("https://lin.example")
+            await page.getByLabel("Name", { exact: true }).fill("Lin Q. Learner")
+            await page.getByRole("button", { name: "Save profile" }).click()
+            await page.getByTestId("profile-saved").waitFor()
+            await page.getByTestId("viewer-name").filter({ hasText: "Lin Q. Learner" }).waitFor()
+          })
+          yield* screenshot(page, "02-account")
+          expect(yield* seriousViolations(page)).toEqual([])
+
+          // My learning, empty: no course yet.
+          yield* visit(page, `${url}/learn`)
+          yield* step("my learning (empty)", () => page.getByTestId("no-enrollments").waitFor())
+          yield* screenshot(page, "03-my-learning-empty")
+
+          // Enroll on the course page, then into the course.
+          yield* visit(page, `${url}/courses/${course.slug}`)
+          yield* step("enroll", async () => {
+            await page.getByRole("button", { name: "Enroll for free" }).click()
+            await page.getByTestId("go-to-course").click()
+            await page.waitForURL((target) => target.pathname === `/learn/${course.id}`)
+            await page.getByRole("heading", { level: 1, name: "Effect in Practice" }).waitFor()
+            expect(await page.getByTestId("curriculum-lesson").count()).toBe(3)
+          })
+          const scriptsBeforePlayer = [...scripts]
+          yield* screenshot(page, "04-course-home")
+
+          // The video lesson: hls.js plays a level, the quality switches, thumbnails preview, progress completes it.
+          yield* step("open the video lesson", async () => {
+            await page.getByRole("link", { name: "Start the course" }).click()
+            await page.getByTestId("lesson-title").filter({ hasText: "Effects are values" }).waitFor()
+            await page.locator("[data-testid=video-player][data-engine='hls.js']").waitFor()
+            await page.waitForFunction(() => {
+              const player = document.querySelector<HTMLElement>("[data-testid=video-player]")
+              return Number(player?.dataset.levelCount ?? 0) >= 2
+            })
+          })
+          // hls.js came with the player, not with the pages before it.
+          expect(scriptsBeforePlayer.some((path) => /hls/i.test(path))).toBe(false)
+          expect(scripts.some((path) => /hls/i.test(path))).toBe(true)
+          yield* step("play, switch quality, preview the seek bar", async () => {
+            await page.getByTestId("play").click()
+            await page.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 0.5)
+            await page.waitForFunction(
+              () => document.querySelector<HTMLElement>("[data-testid=video-player]")?.dataset.levelHeight !== ""
+            )
+            const before = await playerState(page)
+            expect(before.engine).toBe("hls.js")
+            const target = before.height === "360" ? "720p" : "360p"
+            await page.getByTestId("quality").selectOption({ label: target })
+            await page.waitForFunction(
+              (height) =>
+                document.querySelector<HTMLElement>("[data-testid=video-player]")?.dataset.levelHeight === height,
+              target.replace("p", "")
+            )
+            const seek = page.getByLabel("Seek")
+            const box = await seek.boundingBox()
+            if (box === null) throw new Error("no seek bar")
+            await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2)
+            await page.getByTestId("seek-preview").waitFor()
+            await page.mouse.move(box.x, box.y + 200)
+            await page.getByTestId("speed").selectOption("2")
+            const later = await playerState(page)
+            expect(later.time).toBeGreaterThan(before.time)
+          })
+          yield* screenshot(page, "05-video-lesson")
+          expect(yield* seriousViolations(page)).toEqual([])
+          yield* step("the video completes by being watched", async () => {
+            await page.waitForFunction(() => document.querySelector("video")?.ended === true, undefined, {
+              timeout: 30_000
+            })
+            await page
+              .locator("[data-testid=curriculum-lesson][data-status=completed]")
+              .filter({ hasText: "Effects are values" })
+              .waitFor()
+          })
+
+          // The article: rendered from markdown without its script; marked complete by hand.
+          yield* step("article lesson", async () => {
+            await page.getByTestId("next-lesson").click()
+            await page.getByTestId("lesson-title").filter({ hasText: "Reading: running effects" }).waitFor()
+            await page.getByRole("heading", { name: "Running effects", exact: true }).waitFor()
+            expect(await page.locator(".article-body script").count()).toBe(0)
+            expect(await page.evaluate(() => document.body.dataset.pwned)).toBeUndefined()
+            expect(await page.locator(".article-body a").getAttribute("rel")).toContain("noopener")
+            await page.getByTestId("mark-complete").click()
+            await page.getByTestId("lesson-completed").waitFor()
+            await page
+              .locator("[data-testid=curriculum-lesson][data-status=completed]")
+              .filter({ hasText: "Reading" })
+              .waitFor()
+          })
+          yield* screenshot(page, "06-article-lesson")
+
+          // The quiz: every kind of question, a countdown, the graded result with explanations.
+          yield* step("quiz lesson", async () => {
+            await page.getByTestId("next-lesson").click()
+            await page.getByTestId("lesson-title").filter({ hasText: "Quiz: the basics" }).waitFor()
+            await page.getByTestId("start-quiz").click()
+            await page.getByTestId("countdown").waitFor()
+            expect(await page.getByTestId("countdown").textContent()).toMatch(/Time left: (10:00|9:5\d)/)
+            await page.getByRole("radio", { name: "Effect.runPromise" }).check()
+            await page.getByRole("checkbox", { name: "Effect.fail" }).check()
+            await page.getByRole("checkbox", { name: "Effect.sync" }).check()
+            await page.getByRole("radio", { name: "True", exact: true }).check()
+            await page.getByRole("textbox", { name: "Your answer", exact: true }).fill("pipe")
+            await page.getByRole("textbox", { name: "Your answer (a number)" }).fill("3")
+            // Ordering with the keyboard-accessible buttons: bring each wanted item up to its place.
+            const wanted = ["Describe", "Provide", "Run"]
+            for (const [place, item] of wanted.entries()) {
+              const texts = await page
+                .getByTestId("ordering-item")
+                .evaluateAll((items) => items.map((li) => li.querySelector("span")?.textContent ?? ""))
+              for (let at = texts.indexOf(item); at > place; at--) {
+                await page.getByRole("button", { name: `Move ${item} up` }).click()
+              }
+            }
+            const finalOrder = await page
+              .getByTestId("ordering-item")
+              .evaluateAll((items) => items.map((li) => li.querySelector("span")?.textContent ?? ""))
+            expect(finalOrder).toEqual(wanted)
+            await page.getByRole("combobox", { name: "Effect.succeed" }).selectOption({ label: "a success" })
+            await page.getByRole("combobox", { name: "Effect.fail" }).selectOption({ label: "a typed failure" })
+            await page.getByRole("button", { name: "Submit answers" }).click()
+            await page.getByTestId("quiz-result").waitFor()
+            expect(await page.locator("#quiz-result-title").textContent()).toContain("Passed: 100%")
+            await page.getByText("runPromise executes the effect and answers a Promise.").waitFor()
+            // Reloaded, the lesson remembers the attempt.
+            await page.reload()
+            await page.getByText("You passed this quiz.", { exact: false }).waitFor()
+            await page.getByText("Your attempts (1)").waitFor()
+          })
+          yield* screenshot(page, "07-quiz-result")
+          expect(yield* seriousViolations(page)).toEqual([])
+
+          // An assignment with text and a file uploaded through the web app's tus endpoint (two chunks).
+          yield* visit(page, `${url}/learn/${course.id}/assignments`)
+          yield* step("hand in an assignment", async () => {
+            await page.getByRole("heading", { name: "Write your first program" }).waitFor()
+            await page.getByLabel("Your answer").fill("Effect.fail(new Oops()).pipe(Effect.catchTag('Oops', …))")
+            await page.getByLabel(/^Files/).setInputFiles({
+              name: "program.txt",
+              mimeType: "text/plain",
+              buffer: Buffer.alloc(700 * 1024, "effect ")
+            })
+            await page.getByRole("button", { name: "Hand in" }).click()
+            await page.getByText("Handed in.").waitFor()
+            await page.getByTestId("submission").getByRole("link", { name: "program.txt" }).waitFor()
+          })
+          yield* screenshot(page, "08-assignment")
+
+          // The second course: its one article completed, the player shows 100%.
+          yield* visit(page, `${url}/courses/${reading.slug}`)
+          yield* step("complete a course", async () => {
+            await page.getByRole("button", { name: "Enroll for free" }).click()
+            await page.getByTestId("go-to-course").click()
+            await page.getByRole("link", { name: "Start the course" }).click()
+            await page.getByTestId("lesson-title").filter({ hasText: "Why typed errors" }).waitFor()
+            await page.getByTestId("mark-complete").click()
+            await page.getByTestId("lesson-completed").waitFor()
+            await page.getByRole("progressbar", { name: "Progress in Effect Reading Group" }).waitFor()
+            await page.locator(".player-head .progress-text", { hasText: "100% complete" }).waitFor()
+          })
+
+          // My learning: the course at 100%, recommendations with their reasons.
+          yield* visit(page, `${url}/learn`)
+          yield* step("my learning", async () => {
+            const card = page.getByTestId("enrollment").filter({ hasText: "Effect Reading Group" })
+            await card.getByText("100% complete").waitFor()
+            await page.getByTestId("enrollment").filter({ hasText: "Effect in Practice" }).waitFor()
+            await card.getByRole("link", { name: /Review/ }).waitFor()
+            const reasons = await page.locator("[data-testid=recommendation] .reason").allTextContents()
+            expect(reasons.length).toBeGreaterThan(0)
+            for (const reason of reasons)
+              expect(reason).toMatch(/^(Learners of .+ also took this|Popular (in .+|on Lectern))$/)
+          })
+          yield* screenshot(page, "09-my-learning")
+
+          // The certificate: its PDF downloads through the web app; its code verifies.
+          yield* visit(page, `${url}/learn/certificates`)
+          const certificateCode = yield* step("certificate", async () => {
+            const card = page.getByTestId("certificate").filter({ hasText: "Effect Reading Group" })
+            await card.waitFor()
+            const shown = (await card.getByTestId("certificate-code").textContent()) ?? ""
+            const [download] = await Promise.all([
+              page.waitForEvent("download"),
+              card.getByTestId("certificate-pdf").click()
+            ])
+            const file = await download.path()
+            expect(readFileSync(file).subarray(0, 5).toString()).toBe("%PDF-")
+            expect(download.suggestedFilename()).toMatch(/^certificate-.+\.pdf$/)
+            return shown
+          })
+          yield* screenshot(page, "10-certificates")
+          expect(yield* seriousViolations(page)).toEqual([])
+          yield* step("verify the certificate", async () => {
+            await page.getByRole("link", { name: /Check it/ }).click()
+            await page.waitForURL((target) => target.pathname === `/verify/${certificateCode}`)
+            await page.getByTestId("certificate-valid").filter({ hasText: "Lin Q. Learner" }).waitFor()
+          })
+          yield* screenshot(page, "11-verified")
+
+          // Sign out everywhere: back at the sign-in page, and the old session no longer opens my learning.
+          yield* visit(page, `${url}/account`)
+          yield* step("sign out everywhere", async () => {
+            await page.getByRole("button", { name: "Sign out everywhere" }).click()
+            await page.waitForURL(/\/login\?signedOut=everywhere/)
+            await page.getByRole("link", { name: "Sign in" }).first().waitFor()
+          })
+          yield* visit(page, `${url}/learn`)
+          yield* step("signed out", () => page.getByRole("link", { name: "Sign in" }).first().waitFor())
+
+          // The heartbeat route only takes what the contract allows, and only from this origin.
+          const badBeat = yield* step("a malformed heartbeat", () =>
+            fetch(`${url}/learn/heartbeat`, {
+              method: "POST",
+              headers: { origin: url, "content-type": "application/json" },
+              body: JSON.stringify({ lessonId: "x", mediaPositionSeconds: -1, playedRanges: [[5, 1]], playbackRate: 9 })
+            }).then(async (response) => ({ status: response.status, body: await response.json() }))
+          )
+          expect(badBeat.body).toMatchObject({ ok: false, error: { _tag: "InvalidInput" } })
+          const crossSite = yield* step("a cross-site heartbeat", () =>
+            fetch(`${url}/learn/heartbeat`, {
+              method: "POST",
+              headers: { origin: "https://evil.example", "content-type": "application/json" },
+              body: "{}"
+            })
+          )
+          expect(crossSite.status).toBe(403)
+
+          expect(problems).toEqual([])
+          expect(output()).not.toContain(NEW_PASSWORD)
+        }).pipe(TestServices.provideLive),
+      { timeout: 200_000 }
+    )
+  })
+})
