@@ -535,12 +535,12 @@ describe("web app: learning", () => {
             await page.getByTestId("quiz-result").waitFor()
             expect(await page.locator("#quiz-result-title").textContent()).toContain("Passed: 100%")
             await page.getByText("runPromise executes the effect and answers a Promise.").waitFor()
+            await page.screenshot({ path: join(ARTEFACTS, "07-quiz-result.png"), fullPage: true })
             // Reloaded, the lesson remembers the attempt.
             await page.reload()
             await page.getByText("You passed this quiz.", { exact: false }).waitFor()
             await page.getByText("Your attempts (1)").waitFor()
           })
-          yield* screenshot(page, "07-quiz-result")
           expect(yield* seriousViolations(page)).toEqual([])
 
           // An assignment with text and a file uploaded through the web app's tus endpoint (two chunks).
@@ -560,6 +560,8 @@ describe("web app: learning", () => {
           yield* screenshot(page, "08-assignment")
 
           // The second course: its one article completed, the player shows 100%.
+          // At 360 px wide (a phone): the player stacks, nothing scrolls sideways.
+          yield* step("phone width", () => page.setViewportSize({ width: 360, height: 800 }))
           yield* visit(page, `${url}/courses/${reading.slug}`)
           yield* step("complete a course", async () => {
             await page.getByRole("button", { name: "Enroll for free" }).click()
@@ -570,7 +572,10 @@ describe("web app: learning", () => {
             await page.getByTestId("lesson-completed").waitFor()
             await page.getByRole("progressbar", { name: "Progress in Effect Reading Group" }).waitFor()
             await page.locator(".player-head .progress-text", { hasText: "100% complete" }).waitFor()
+            expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
           })
+          yield* screenshot(page, "08b-phone-article")
+          yield* step("desktop width", () => page.setViewportSize({ width: 1280, height: 900 }))
 
           // My learning: the course at 100%, recommendations with their reasons.
           yield* visit(page, `${url}/learn`)
