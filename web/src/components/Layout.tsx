@@ -23,6 +23,22 @@ export default function Layout(props: ParentProps) {
             <li>
               <A href="/courses">Browse courses</A>
             </li>
+            <Suspense>
+              <Show when={viewer()}>
+                {(user) => (
+                  <>
+                    <li>
+                      <A href="/studio">{user().role === "learner" ? "Teach on Lectern" : "Studio"}</A>
+                    </li>
+                    <Show when={user().role === "admin"}>
+                      <li>
+                        <A href="/admin">Admin</A>
+                      </li>
+                    </Show>
+                  </>
+                )}
+              </Show>
+            </Suspense>
           </ul>
         </nav>
         <nav aria-label="Account" class="account-nav">
