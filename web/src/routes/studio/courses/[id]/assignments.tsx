@@ -147,7 +147,13 @@ function Submissions(props: { readonly assignment: AssignmentView }) {
                       <For each={submission.attachments}>
                         {(file) => (
                           <li>
-                            {file.filename} ({Math.ceil(file.sizeBytes / 1024)} KiB)
+                            <a
+                              href={`/learn/attachments/${encodeURIComponent(submission.id)}/${encodeURIComponent(file.uploadId)}`}
+                              download={file.filename}
+                            >
+                              {file.filename}
+                            </a>{" "}
+                            ({Math.ceil(file.sizeBytes / 1024)} KiB)
                           </li>
                         )}
                       </For>
