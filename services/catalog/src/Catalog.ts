@@ -23,6 +23,7 @@ import {
 import { DateTime, Effect, Encoding, Option, Schema } from "effect"
 import { CatalogCache, searchKey } from "./CatalogCache.ts"
 import { CreatorDirectory } from "./CreatorDirectory.ts"
+import { LearnerAccess } from "./LearnerAccess.ts"
 import {
   CatalogRepo,
   type CourseFields,
@@ -187,8 +188,8 @@ const contentOf = (row: LessonRow): Contract.LessonContent | null => {
 /** Built from our own rows: constructing skips re-validation, the RPC layer encodes through the Schema anyway. */
 const trusted = true
 
-/** Content is shown to editors, and to everyone for preview lessons. */
-const toLesson = (row: LessonRow, canEdit: boolean) =>
+/** Content is shown to editors and enrolled learners (`showContent`), and to everyone for preview lessons. */
+const toLesson = (row: LessonRow, showContent: boolean) =>
   new Contract.Lesson(
     {
       id: row.id,
@@ -199,19 +200,19 @@ const toLesson = (row: LessonRow, canEdit: boolean) =>
       position: row.position,
       isPreview: row.isPreview,
       durationSeconds: row.durationSeconds,
-      content: canEdit || row.isPreview ? contentOf(row) : null
+      content: showContent || row.isPreview ? contentOf(row) : null
     },
     trusted
   )
 
-const toSection = (row: SectionRow, lessons: ReadonlyArray<LessonRow>, canEdit: boolean) =>
+const toSection = (row: SectionRow, lessons: ReadonlyArray<LessonRow>, showContent: boolean) =>
   new Contract.Section(
     {
       id: row.id,
       courseId: row.courseId,
       title: row.title,
       position: row.position,
-      lessons: lessons.map((lesson) => toLesson(lesson, canEdit))
+      lessons: lessons.map((lesson) => toLesson(lesson, showContent))
     },
     trusted
   )
@@ -242,6 +243,16 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
     const repo = yield* CatalogRepo
     const catalogCache = yield* CatalogCache
     const directory = yield* Effect.serviceOption(CreatorDirectory)
+    const learners = yield* Effect.serviceOption(LearnerAccess)
+
+    /** Whether `viewer` is enrolled in the published `course` (so sees every lesson's content); false without learning. */
+    const enrolledIn = (
+      viewer: AuthenticatedUser | undefined,
+      course: { readonly id: CourseId; readonly status: string }
+    ) =>
+      viewer === undefined || course.status !== "published" || Option.isNone(learners)
+        ? Effect.succeed(false)
+        : learners.value.isEnrolled(viewer.id, course.id)
 
     /**
      * The owner with their display name as auth has it now. Asked on every read, cached or not: auth announces no
@@ -298,7 +309,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
         return yield* present(yield* insert(random))
       })
 
-    const loadDetail = (course: CourseRow, canEdit: boolean) =>
+    const loadDetail = (course: CourseRow, canEdit: boolean, showContent = canEdit) =>
       Effect.gen(function* () {
         const sections = yield* repo.sectionsOfCourse(course.id)
         const lessons = yield* repo.lessonsOfCourse(course.id)
@@ -311,7 +322,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
               toSection(
                 section,
                 lessons.filter((lesson) => lesson.sectionId === section.id),
-                canEdit
+                showContent
               )
             ),
             canEdit
@@ -539,13 +550,30 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
     const getCourse = (viewer: AuthenticatedUser | undefined, ref: typeof Contract.CourseRef.Type) =>
       Effect.gen(function* () {
         const cached = yield* catalogCache.course(ref)
-        if (Option.isSome(cached) && !mayEdit(viewer, cached.value.course))
+        if (
+          Option.isSome(cached) &&
+          !mayEdit(viewer, cached.value.course) &&
+          !(yield* enrolledIn(viewer, cached.value.course))
+        )
           return yield* withCurrentCreator(cached.value)
         const { course, canEdit } = yield* visibleCourse(viewer, ref)
-        const detail = yield* loadDetail(course, canEdit)
-        if (course.status === "published" && !canEdit) yield* catalogCache.storeCourse(detail)
+        // Enrolled learners see every lesson's content; that view is theirs, never the cached public one.
+        const enrolled = !canEdit && (yield* enrolledIn(viewer, course))
+        const detail = yield* loadDetail(course, canEdit, canEdit || enrolled)
+        if (course.status === "published" && !canEdit && !enrolled) yield* catalogCache.storeCourse(detail)
         return detail
       }).pipe(Effect.withSpan("Catalog.getCourse"))
+
+    /**
+     * A published course with every lesson's content, for another service keeping its own copy of the curriculum
+     * (learning links quiz lessons to their quizzes); never cached, never for a client. None when not published.
+     */
+    const publishedCurriculum = (id: CourseId) =>
+      Effect.gen(function* () {
+        const found = yield* repo.courseById(id)
+        if (Option.isNone(found) || found.value.status !== "published") return Option.none<Contract.CourseDetail>()
+        return Option.some(yield* loadDetail(found.value, false, true))
+      }).pipe(Effect.withSpan("Catalog.publishedCurriculum"))
 
     const myCourses = Effect.fn("Catalog.myCourses")(function* (user: AuthenticatedUser) {
       return (yield* repo.coursesOfOwner(user.id)).map(toCourse)
@@ -1055,6 +1083,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       updateCourse,
       deleteCourse,
       getCourse,
+      publishedCurriculum,
       myCourses,
       history,
       submitForReview,

@@ -13,6 +13,7 @@ export {
   makeCatalogLive,
   makeCatalogServiceLive
 } from "./Layer.ts"
+export { LearnerAccess, type LearnerAccessService } from "./LearnerAccess.ts"
 export {
   DEMO_CATEGORIES,
   DEMO_COURSES,

@@ -3,10 +3,17 @@
 // In one process these are direct calls on the services' layers.
 
 import { Auth } from "@lectern/auth"
-import { Catalog as CatalogService, CreatorDirectory } from "@lectern/catalog"
+import { Catalog as CatalogService, CreatorDirectory, LearnerAccess } from "@lectern/catalog"
 import * as Assignment from "@lectern/contracts/LearningAssignment"
 import { UserId } from "@lectern/domain"
-import { CatalogReader, LearnerDirectory, Learning, SubmissionFiles } from "@lectern/learning"
+import {
+  CatalogReader,
+  LearnerDirectory,
+  Learning,
+  LearningRepo,
+  LearningSchemaLive,
+  SubmissionFiles
+} from "@lectern/learning"
 import { MediaRepo, MediaSchemaLive, PlaybackAccess } from "@lectern/media"
 import { readUpload, uploadPrefix } from "@lectern/media/Uploads"
 import { BlobStore } from "@lectern/platform/BlobStore"
@@ -25,14 +32,20 @@ export const CreatorDirectoryFromAuth = Layer.effect(
   Effect.map(Auth, (auth) => ({ displayName: auth.displayName }))
 )
 
-/** Learning's view of a course: catalog's published course with its curriculum, as an anonymous viewer sees it. */
+/**
+ * Catalog shows every lesson's content to learners enrolled in the course: asked of learning's enrollments through its
+ * repo (learning's services themselves read catalog, so catalog cannot wait for them to be built).
+ */
+export const LearnerAccessFromLearning = Layer.effect(
+  LearnerAccess,
+  Effect.map(LearningRepo, (repo) => ({ isEnrolled: repo.isEnrolled }))
+).pipe(Layer.provide(LearningRepo.Default), Layer.provide(LearningSchemaLive))
+
+/** Learning's view of a course: catalog's published course with its curriculum, every lesson's content included. */
 export const CatalogReaderFromCatalog = Layer.effect(
   CatalogReader,
   Effect.map(CatalogService, (catalog) => ({
-    publishedCourse: (id) =>
-      catalog
-        .getCourse(undefined, { id })
-        .pipe(Effect.option, Effect.map(Option.filter((detail) => detail.course.status === "published"))),
+    publishedCourse: catalog.publishedCurriculum,
     mayEdit: (user, id) =>
       catalog.getCourse(user, { id }).pipe(
         Effect.map((detail) => detail.canEdit),

@@ -18,6 +18,7 @@ import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import {
   CatalogReaderFromCatalog,
   CreatorDirectoryFromAuth,
+  LearnerAccessFromLearning,
   LearnerDirectoryFromAuth,
   PlaybackAccessFromCatalogAndLearning,
   SubmissionFilesFromMediaLive
@@ -27,9 +28,9 @@ import { loadWebApp } from "./WebApp.ts"
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
 
-/** Catalog names course creators through auth in this process. */
+/** Catalog names course creators through auth, and shows enrolled learners their lessons through learning. */
 const AuthAndCatalogLive = Layer.mergeAll(
-  CatalogLive.pipe(Layer.provide(CreatorDirectoryFromAuth)),
+  CatalogLive.pipe(Layer.provide(CreatorDirectoryFromAuth), Layer.provide(LearnerAccessFromLearning)),
   EventsAdminHandlers,
   CatalogRelayLive
 ).pipe(Layer.provideMerge(AuthLive), Layer.provideMerge(PlatformLive))

@@ -31,12 +31,9 @@ const LearningRepoLive = LearningRepo.Default.pipe(Layer.provide(LearningSchemaL
  * The domain services (enrollment and progress, quizzes, assignments, certificates, recommendations) with their repos;
  * need SqlClient, a CatalogReader, a LearnerDirectory and SubmissionFiles.
  */
-export const LearningDomainLive = Layer.mergeAll(
-  Learning.Default,
-  Quizzes.Default,
-  Assignments.Default,
-  Recommendations.Default
-).pipe(
+export const LearningDomainLive = Layer.mergeAll(Quizzes.Default, Assignments.Default, Recommendations.Default).pipe(
+  // A passed quiz completes its quiz lessons through Learning.
+  Layer.provideMerge(Learning.Default),
   Layer.provideMerge(CertificateIssuer.Default.pipe(Layer.provide(LearningSchemaLive))),
   Layer.provideMerge(
     Layer.mergeAll(

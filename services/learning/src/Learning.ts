@@ -287,6 +287,27 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
         )
       })
 
+    /**
+     * A passed quiz completes the quiz lessons that show it (with `lesson.completed`, and the course's completion
+     * when they were its last lessons). Called in the transaction that saves the passing grade.
+     */
+    const completeQuizLessons = (user: AuthenticatedUser, courseId: CourseId, quizId: string) =>
+      Effect.gen(function* () {
+        const now = DateTime.toDateUtc(yield* DateTime.now)
+        for (const lesson of yield* repo.quizLessons(courseId, quizId)) {
+          const before = yield* repo.progressForUpdate(user.id, lesson)
+          if (before.completedAt !== null) continue
+          yield* repo.saveProgress(user.id, lesson, {
+            watched: before.watched,
+            watchedShare: 1,
+            resumePosition: 0,
+            complete: true,
+            at: now
+          })
+          yield* lessonCompleted(user, lesson)
+        }
+      })
+
     const courseProgress = (user: AuthenticatedUser, courseId: CourseId) =>
       Effect.gen(function* () {
         yield* enrolledOrFail(user, courseId)
@@ -307,6 +328,18 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
     /** For media playback: is `userId` enrolled in `courseId`? */
     const isEnrolled = repo.isEnrolled
 
-    return { refreshCourse, enroll, leave, mine, get, roster, heartbeat, completeLesson, courseProgress, isEnrolled }
+    return {
+      refreshCourse,
+      enroll,
+      leave,
+      mine,
+      get,
+      roster,
+      heartbeat,
+      completeLesson,
+      completeQuizLessons,
+      courseProgress,
+      isEnrolled
+    }
   })
 }) {}

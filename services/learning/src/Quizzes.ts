@@ -7,6 +7,7 @@ import { appendEvent } from "@lectern/platform/Outbox"
 import { DateTime, Duration, Effect, Either, Option, Schema } from "effect"
 import { CatalogReader } from "./CatalogReader.ts"
 import { CertificateIssuer } from "./CertificateIssuer.ts"
+import { Learning } from "./Learning.ts"
 import { gradeAttempt, lateSubmissionGrace, viewForLearner } from "./QuizGrading.ts"
 import { type AttemptRow, QuizRepo, type QuizRow } from "./QuizRepo.ts"
 import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
@@ -63,6 +64,7 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
     const learning = yield* LearningRepo
     const catalog = yield* CatalogReader
     const certificates = yield* CertificateIssuer
+    const progress = yield* Learning
 
     const editable = (user: AuthenticatedUser, courseId: CourseId) =>
       Effect.flatMap(catalog.mayEdit(user, courseId), (may) =>
@@ -191,8 +193,12 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
               passed: graded.passed
             }
           })
-          // Passing the last quiz of a completed course earns the certificate.
-          if (graded.passed) yield* certificates.issueIfEarned(user.id, quiz.courseId)
+          // Passing completes the quiz lessons showing this quiz; passing the last quiz of a completed course earns
+          // the certificate.
+          if (graded.passed) {
+            yield* progress.completeQuizLessons(user, quiz.courseId, quiz.id)
+            yield* certificates.issueIfEarned(user.id, quiz.courseId)
+          }
           return graded
         })
       )

@@ -105,11 +105,13 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
           ])
           let position = 0
           for (const lesson of lessons) {
+            const quizId = lesson.content?.kind === "quiz" ? lesson.content.quizId : null
             yield* unsafe(
-              `INSERT INTO learning.lessons (lesson_id, course_id, kind, duration_seconds, position)
-               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lesson_id) DO UPDATE SET course_id = EXCLUDED.course_id,
-                 kind = EXCLUDED.kind, duration_seconds = EXCLUDED.duration_seconds, position = EXCLUDED.position`,
-              [lesson.id, course.id, lesson.kind, lesson.durationSeconds, position++]
+              `INSERT INTO learning.lessons (lesson_id, course_id, kind, duration_seconds, position, quiz_id)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (lesson_id) DO UPDATE SET course_id = EXCLUDED.course_id,
+                 kind = EXCLUDED.kind, duration_seconds = EXCLUDED.duration_seconds, position = EXCLUDED.position,
+                 quiz_id = EXCLUDED.quiz_id`,
+              [lesson.id, course.id, lesson.kind, lesson.durationSeconds, position++, quizId]
             )
           }
         })
@@ -148,6 +150,14 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
         `SELECT lesson_id AS "lessonId", course_id AS "courseId", kind, duration_seconds AS "durationSeconds", position
          FROM learning.lessons WHERE course_id = $1 ORDER BY position`,
         [courseId]
+      )
+
+    /** The quiz lessons of `courseId` that show `quizId`: passing it completes them. */
+    const quizLessons = (courseId: CourseId, quizId: string) =>
+      unsafe<LessonRow>(
+        `SELECT lesson_id AS "lessonId", course_id AS "courseId", kind, duration_seconds AS "durationSeconds", position
+         FROM learning.lessons WHERE course_id = $1 AND quiz_id = $2 AND kind = 'quiz' ORDER BY position`,
+        [courseId, quizId]
       )
 
     // ------------------------------------------------------------ enrollments
@@ -330,6 +340,7 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
       lessonForLearner: dieOnSqlError(lessonForLearner),
       heartbeatStateForUpdate: dieOnSqlError(heartbeatStateForUpdate),
       lessonsOf: dieOnSqlError(lessonsOf),
+      quizLessons: dieOnSqlError(quizLessons),
       enroll: dieOnSqlError(enroll),
       leave: dieOnSqlError(leave),
       enrollment: dieOnSqlError(enrollment),

@@ -11,7 +11,12 @@ import { layer as layerCatalogCache } from "@lectern/catalog/CatalogCache"
 import { makeInProcessClient } from "@lectern/client"
 import { Catalog as CatalogContract, Learning as Contract } from "@lectern/contracts"
 import { type CategoryId, MediaId } from "@lectern/domain"
-import { CatalogReaderFromCatalog, LearnerDirectoryFromAuth, SubmissionFilesFromMedia } from "@lectern/gateway/Bridges"
+import {
+  CatalogReaderFromCatalog,
+  LearnerAccessFromLearning,
+  LearnerDirectoryFromAuth,
+  SubmissionFilesFromMedia
+} from "@lectern/gateway/Bridges"
 import { MediaRepo, MediaSchemaLive, UPLOADS_PATH, UploadsEndpoint, UploadsEndpointLive } from "@lectern/media"
 import { layerFs } from "@lectern/platform/BlobStoreFs"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
@@ -31,9 +36,10 @@ export const makeLearningTestLayer = (database: Layer.Layer<SqlClient.SqlClient>
     makePlatform({ database, cache: Layer.merge(cacheMemory, rateLimiterMemory), mailer: layerDevOutbox }),
     layerEventBusMemory
   )
-  const catalog = Layer.merge(makeCatalogLive(layerCatalogCache({ ttl: 0 })), AuthLive).pipe(
-    Layer.provideMerge(platform)
-  )
+  const catalog = Layer.merge(
+    makeCatalogLive(layerCatalogCache({ ttl: 0 })).pipe(Layer.provide(LearnerAccessFromLearning)),
+    AuthLive
+  ).pipe(Layer.provideMerge(platform))
   // Media's tus endpoint and repo over a temporary blob directory: what learners upload attachments to.
   const uploads = Layer.merge(UploadsEndpointLive, SubmissionFilesFromMedia).pipe(
     Layer.provideMerge(Layer.merge(MediaRepo.Default.pipe(Layer.provide(MediaSchemaLive)), layerTempBlobs))
