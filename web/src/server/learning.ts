@@ -197,8 +197,8 @@ export const courseOverview = async (courseId: string): Promise<Outcome<CourseOv
 }
 
 const CONTENT_HIDDEN =
-  "This lesson's content is not available to you: the catalog shows lesson content only for preview lessons and " +
-  "to the course's owner."
+  "This lesson's content is not available to you: the catalog shows it to the course's enrolled learners, its " +
+  "owner and, for preview lessons, everyone."
 
 const lessonBody = async (lesson: Catalog.Lesson): Promise<LessonBody> => {
   const content = lesson.content
