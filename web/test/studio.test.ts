@@ -367,11 +367,18 @@ describe("studio and admin", () => {
           )
           yield* checkPage(creator, "11-course-in-review")
 
-          // The admin finds it in the review queue and approves it with feedback.
+          // The admin finds it in the review queue (catalog's, with the creator's name and when it was submitted)
+          // and approves it with feedback.
+          yield* visit(admin, `${url}/admin`)
+          yield* step("admin home counts the queue", () =>
+            admin.getByTestId("pending-reviews").filter({ hasText: "1 course waiting for review." }).waitFor()
+          )
           yield* visit(admin, `${url}/admin/reviews`)
           yield* step("approve the course", async () => {
             const item = admin.getByTestId("review-item").filter({ hasText: COURSE_TITLE })
             await item.waitFor()
+            await item.getByText(/by Grace Creator \(creator\.\d+@example\.com\)/).waitFor()
+            expect(await item.locator("time").getAttribute("datetime")).toMatch(/^\d{4}-\d\d-\d\dT/)
             await item.getByLabel("Feedback to the creator").fill("Clear and well paced.")
             await item.getByRole("button", { name: "Approve and publish" }).click()
             await admin.getByText("Nothing waits for review.").waitFor()

@@ -154,7 +154,10 @@ export class Lesson extends Schema.Class<Lesson>("Lesson")({
   /** Watchable without enrollment. */
   isPreview: Schema.Boolean,
   durationSeconds: Schema.Int,
-  /** Null when the viewer may not see it: a lesson that is not a preview, to anyone but its owner or an admin. */
+  /**
+   * Null when the viewer may not see it: a lesson that is not a preview, to anyone but its owner, an admin or the
+   * published course's enrolled learners.
+   */
   content: Schema.NullOr(LessonContent)
 }) {}
 
@@ -240,6 +243,20 @@ export const CourseUpdate = strict({
   price: Schema.optional(Money),
   tags: Schema.optional(Tags),
   discount: Schema.optional(Schema.NullOr(Discount))
+})
+
+/** One course waiting for an admin's decision. */
+export class ReviewQueueItem extends Schema.Class<ReviewQueueItem>("ReviewQueueItem")({
+  course: CourseCard,
+  /** The owner, with their current display name (null as in `CourseDetail.creator`). */
+  creator: Creator,
+  /** When the owner last submitted it (the transition to `pending_review`). */
+  submittedAt: Schema.DateTimeUtc
+}) {}
+
+export const ReviewQueuePage = Schema.Struct({
+  items: Schema.Array(ReviewQueueItem),
+  nextCursor: Schema.NullOr(Cursor)
 })
 
 export const CourseRef = Schema.Union(Schema.Struct({ id: CourseId }), Schema.Struct({ slug: Slug }))
@@ -363,6 +380,12 @@ export class CatalogUserRpcs extends RpcGroup.make(
     payload: strict({ id: CourseId, decision: Schema.Literal("approve", "reject"), feedback: Feedback }),
     success: Course,
     error: Schema.Union(InvalidInput, Forbidden, CourseNotFound, InvalidTransition)
+  }),
+  /** Admins: the courses pending review, oldest submission first, in keyset pages (default 20). */
+  Rpc.make("course.reviewQueue", {
+    payload: strict({ cursor: Schema.optional(Cursor), limit: Schema.optional(PageLimit) }),
+    success: ReviewQueuePage,
+    error: Schema.Union(InvalidInput, Forbidden, InvalidCursor)
   }),
   Rpc.make("course.unpublish", {
     payload: strict({ id: CourseId, note: Schema.optional(Feedback) }),

@@ -120,6 +120,16 @@ export const reorderProblem = (
   )
 }
 
+// ---------------------------------------------------------------- review queue cursors
+
+/** `rq1.<transition id>`: the submission after which the next page starts. */
+const parseReviewQueueCursor = (cursor: Cursor) => {
+  const match = /^rq1\.([1-9][0-9]{0,17})$/.exec(cursor)
+  return match?.[1] === undefined
+    ? Effect.fail(new InvalidCursor({ message: "the cursor is not one the review queue gave out" }))
+    : Effect.succeed(match[1])
+}
+
 // ---------------------------------------------------------------- search cursors
 
 /** A cursor is bound to its sort and filters: used with others it would skip or repeat rows, so it is refused. */
@@ -587,6 +597,35 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       }
       if (!mayEdit(user, course.value)) return yield* Effect.fail(notYours())
       return (yield* repo.transitions(input.id)).map(toTransition)
+    })
+
+    const reviewQueue = Effect.fn("Catalog.reviewQueue")(function* (
+      user: AuthenticatedUser,
+      input: { readonly cursor?: Cursor | undefined; readonly limit?: number | undefined }
+    ) {
+      yield* requireRole(user, "admin")
+      const limit = input.limit ?? 20
+      const after = input.cursor === undefined ? undefined : yield* parseReviewQueueCursor(input.cursor)
+      const rows = yield* repo.reviewQueue(after, limit + 1)
+      const page = rows.slice(0, limit)
+      const items = yield* Effect.forEach(
+        page,
+        (row) =>
+          Effect.map(
+            creatorOf(row.ownerId),
+            (creator) =>
+              new Contract.ReviewQueueItem(
+                { course: toCard(row), creator, submittedAt: DateTime.unsafeFromDate(row.submittedAt) },
+                trusted
+              )
+          ),
+        { concurrency: 8 }
+      )
+      const last = page[page.length - 1]
+      return {
+        items,
+        nextCursor: rows.length > limit && last !== undefined ? Cursor.make(`rq1.${last.submissionId}`) : null
+      }
     })
 
     // ------------------------------------------------------------ lifecycle
@@ -1086,6 +1125,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       publishedCurriculum,
       myCourses,
       history,
+      reviewQueue,
       submitForReview,
       review,
       unpublish,

@@ -25,6 +25,7 @@ export const CatalogHandlers = Contract.CatalogRpcs.toLayer(
       "course.delete": (input) => withUser((user) => catalog.deleteCourse(user, input)),
       "course.mine": () => withUser(catalog.myCourses),
       "course.history": (input) => withUser((user) => catalog.history(user, input)),
+      "course.reviewQueue": (input) => withUser((user) => catalog.reviewQueue(user, input)),
       "course.submitForReview": (input) => withUser((user) => catalog.submitForReview(user, input)),
       "course.review": (input) => withUser((user) => catalog.review(user, input)),
       "course.unpublish": (input) => withUser((user) => catalog.unpublish(user, input)),

@@ -99,6 +99,12 @@ export interface LessonRow {
   readonly quizId: QuizId | null
 }
 
+/** A course pending review, with the id and time of the submission that put it there (the queue's keyset). */
+export interface ReviewQueueRow extends CourseCardRow {
+  readonly submissionId: string
+  readonly submittedAt: Date
+}
+
 interface TransitionRow {
   readonly courseId: CourseId
   readonly actorId: UserId
@@ -263,6 +269,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
     const sql = yield* SqlClient.SqlClient
     const one = <A>(rows: ReadonlyArray<A>) => Option.fromNullable(rows[0])
     const courseColumns = sql.literal(COURSE_COLUMNS)
+    const cardColumns = sql.literal(CARD_COLUMNS)
     const cardFields = sql.literal(CARD_COLUMNS_AS_FIELDS)
     /** For statements whose columns carry their field names already (CARD_COLUMNS_AS_FIELDS). */
     const named = sql.withoutTransforms()
@@ -433,6 +440,21 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
     const transitions = (courseId: CourseId) =>
       sql<TransitionRow>`SELECT course_id, actor_id, from_status, to_status, note, at
         FROM catalog.course_transitions WHERE course_id = ${courseId} ORDER BY id`
+
+    /**
+     * Courses pending review, oldest submission first: each with its latest transition to `pending_review`, keyed
+     * by that transition's id (a bigserial, so the cursor is exact where a timestamp would round).
+     */
+    const reviewQueue = (afterSubmissionId: string | undefined, limit: number) =>
+      sql<ReviewQueueRow>`SELECT ${cardColumns}, t.id::text AS submission_id, t.at AS submitted_at
+        FROM catalog.courses c
+        CROSS JOIN LATERAL (
+          SELECT id, at FROM catalog.course_transitions
+          WHERE course_id = c.id AND to_status = 'pending_review' ORDER BY id DESC LIMIT 1
+        ) t
+        WHERE c.status = 'pending_review' AND c.deleted_at IS NULL
+          ${afterSubmissionId === undefined ? sql`` : sql`AND t.id > ${afterSubmissionId}::bigint`}
+        ORDER BY t.id LIMIT ${limit}`
 
     /** Recomputes the lesson count and total duration shown on cards, inside the curriculum change's transaction. */
     const refreshCourseStats = (courseId: CourseId) =>
@@ -700,6 +722,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       softDeleteCourse: die(softDeleteCourse),
       insertTransition: die(insertTransition),
       transitions: die(transitions),
+      reviewQueue: die(reviewQueue),
       refreshCourseStats: die(refreshCourseStats),
       applyCounters: die(applyCounters),
       sectionById: die(sectionById),

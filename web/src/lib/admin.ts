@@ -1,6 +1,6 @@
 // Admin server functions and their data: creator applications, the review queue, users and dead-letter events.
 // Each runs on the server (`"use server"`) through web/src/server/admin.ts.
-import type { Auth, EventsAdmin } from "@lectern/contracts"
+import type { Auth, Catalog, EventsAdmin } from "@lectern/contracts"
 import { action, query } from "@solidjs/router"
 import type { FormFailure, Outcome } from "./outcome.ts"
 import { type CourseDetailView, settle } from "./studio.ts"
@@ -13,8 +13,14 @@ export interface ApplicationsPage {
   readonly nextCursor: string | null
 }
 
+/** A course waiting for review: when it was submitted, its creator (with their current name) and its detail. */
+export type ReviewQueueEntry = typeof Catalog.ReviewQueueItem.Encoded & { readonly detail: CourseDetailView }
+
 export interface ReviewQueue {
-  readonly pending: ReadonlyArray<CourseDetailView>
+  /** A page of the queue, oldest submission first. */
+  readonly pending: ReadonlyArray<ReviewQueueEntry>
+  /** The next page's cursor, when there is one. */
+  readonly nextCursor: string | null
   /** The course looked up by link, slug or id, whatever its status. */
   readonly found: CourseDetailView | null
   readonly lookupProblem: string | null
@@ -38,7 +44,8 @@ export interface AdminHome {
   readonly name: string
   readonly pendingApplications: number | null
   readonly deadLetters: number | null
-  readonly reviewQueue: number
+  /** Courses pending review (counted up to 100; `more` past that), null when the catalog did not answer. */
+  readonly reviewQueue: { readonly count: number; readonly more: boolean } | null
 }
 
 export const getAdminHome = query(async (): Promise<Outcome<AdminHome>> => {
@@ -62,11 +69,14 @@ export const decideApplication = action(async (form: FormData): Promise<FormFail
   return settle(await decideApplication(form))
 }, "decideApplication")
 
-export const getReviewQueue = query(async (lookup: string | undefined): Promise<Outcome<ReviewQueue>> => {
-  "use server"
-  const { reviewQueue } = await import("../server/admin.ts")
-  return reviewQueue(lookup)
-}, "reviewQueue")
+export const getReviewQueue = query(
+  async (lookup: string | undefined, cursor: string | undefined): Promise<Outcome<ReviewQueue>> => {
+    "use server"
+    const { reviewQueue } = await import("../server/admin.ts")
+    return reviewQueue(lookup, cursor)
+  },
+  "reviewQueue"
+)
 
 export const reviewCourse = action(async (form: FormData): Promise<FormFailure | { readonly reviewed: string }> => {
   "use server"

@@ -7,11 +7,12 @@ import { Either, Schema } from "effect"
 import type { AdminUser, ApplicationsPage, ReviewQueue, UsersPage, UsersQuery } from "../lib/admin.ts"
 import type { FormFailure, Outcome } from "../lib/outcome.ts"
 import { lectern } from "./lectern.ts"
-import { describe, failure, forgetSubmitted, requireRole, submittedCourseIds, text, validate } from "./studio.ts"
+import { describe, failure, requireRole, text, validate } from "./studio.ts"
 
 const encodeApplications = Schema.encodeSync(Schema.Array(Auth.CreatorApplication))
 const encodeUsers = Schema.encodeSync(Schema.Array(Auth.User))
 const encodeDetail = Schema.encodeSync(Catalog.CourseDetail)
+const encodeQueueItem = Schema.encodeSync(Catalog.ReviewQueueItem)
 const encodeDeadLetters = Schema.encodeSync(Schema.Array(EventsAdmin.DeadLetter))
 
 const cursorOf = (value: string | undefined) => {
@@ -88,22 +89,31 @@ const courseRef = (value: string) => {
   return Either.isRight(slug) ? { slug: slug.right } : undefined
 }
 
+/** Queue entries per page: each is shown with its curriculum, read with `course.get`. */
+const QUEUE_PAGE = 10
+
 /**
- * Courses waiting for review. The catalog lists none by status, so this is every course sent to review through
- * this web server (kept in memory; see server/studio.ts), re-read so only those still pending show, plus one looked
- * up by link, slug or id (`lookup`).
+ * Courses waiting for review (`course.reviewQueue`: oldest submission first, a page at a time from `cursor`), each
+ * with its curriculum, plus one looked up by link, slug or id (`lookup`), whatever its status.
  */
-export const reviewQueue = async (lookup: string | undefined): Promise<Outcome<ReviewQueue>> => {
+export const reviewQueue = async (
+  lookup: string | undefined,
+  cursor: string | undefined
+): Promise<Outcome<ReviewQueue>> => {
   const admin = await requireRole("admin", "/admin/reviews")
   if (!admin.ok) return admin
-  const ids = submittedCourseIds()
+  const queue = await lectern((c) => c.catalog.course.reviewQueue({ limit: QUEUE_PAGE, ...cursorOf(cursor) }))
+  if (!queue.ok) return queue
   const details = await Promise.all(
-    ids.map((id) => lectern((c) => c.catalog.course.get({ id: Schema.decodeSync(CourseId)(id) })))
+    queue.value.items.map((item) => lectern((c) => c.catalog.course.get({ id: item.course.id })))
   )
-  const pending = []
-  for (const [index, detail] of details.entries()) {
-    if (detail.ok && detail.value.course.status === "pending_review") pending.push(encodeDetail(detail.value))
-    else if (detail.ok || detail.error._tag === "CourseNotFound") forgetSubmitted(ids[index] ?? "")
+  const pending: Array<ReviewQueue["pending"][number]> = []
+  for (const [index, item] of queue.value.items.entries()) {
+    const detail = details[index]
+    // Decided or deleted between the two reads: no longer waiting.
+    if (detail?.ok && detail.value.course.status === "pending_review") {
+      pending.push({ ...encodeQueueItem(item), detail: encodeDetail(detail.value) })
+    }
   }
   let found: ReviewQueue["found"] = null
   let lookupProblem: string | null = null
@@ -113,10 +123,12 @@ export const reviewQueue = async (lookup: string | undefined): Promise<Outcome<R
     if (detail?.ok) found = encodeDetail(detail.value)
     else lookupProblem = "No course with this link, slug or id."
   }
-  const owners = await usersById([...pending, ...(found ? [found] : [])].map((detail) => detail.course.ownerId))
+  const owners = await usersById(
+    [...pending.map((entry) => entry.detail), ...(found ? [found] : [])].map((detail) => detail.course.ownerId)
+  )
   return {
     ok: true,
-    value: { pending, found, lookupProblem, owners: Object.fromEntries(owners) }
+    value: { pending, nextCursor: queue.value.nextCursor, found, lookupProblem, owners: Object.fromEntries(owners) }
   }
 }
 
@@ -132,7 +144,6 @@ export const reviewCourse = async (form: FormData): Promise<FormFailure | { read
   }
   const reviewed = await lectern((c) => c.catalog.course.review({ ...input.right, decision }))
   if (!reviewed.ok) return describe(reviewed.error)
-  forgetSubmitted(input.right.id)
   return { reviewed: decision === "approve" ? "published" : "rejected" }
 }
 
@@ -206,9 +217,10 @@ export const redrive = async (form: FormData): Promise<FormFailure | { readonly 
 export const adminHome = async () => {
   const admin = await requireRole("admin", "/admin")
   if (!admin.ok) return admin
-  const [pendingApplications, letters] = await Promise.all([
+  const [pendingApplications, letters, queue] = await Promise.all([
     lectern((c) => c.auth.creator.applications({ status: "pending", limit: 100 })),
-    lectern((c) => c.events.events.deadLetters({}))
+    lectern((c) => c.events.events.deadLetters({})),
+    lectern((c) => c.catalog.course.reviewQueue({ limit: 100 }))
   ])
   return {
     ok: true,
@@ -216,7 +228,7 @@ export const adminHome = async () => {
       name: admin.value.name,
       pendingApplications: pendingApplications.ok ? pendingApplications.value.items.length : null,
       deadLetters: letters.ok ? letters.value.length : null,
-      reviewQueue: submittedCourseIds().length
+      reviewQueue: queue.ok ? { count: queue.value.items.length, more: queue.value.nextCursor !== null } : null
     }
   } as const
 }

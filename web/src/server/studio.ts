@@ -312,26 +312,11 @@ export const newCourseForm = async () => {
   return { ok: true, value: encodeCategories(categories.value) } as const
 }
 
-// The catalog has no call listing courses waiting for review, so the web server keeps the ids of the courses sent
-// to review through it (in this process, newest first); the admin queue re-reads each and shows those still pending.
-const REVIEW_QUEUE = Symbol.for("lectern/web/review-queue")
-const reviewQueue = (): Map<string, number> => {
-  const holder = globalThis as { [REVIEW_QUEUE]?: Map<string, number> }
-  holder[REVIEW_QUEUE] ??= new Map()
-  return holder[REVIEW_QUEUE]
-}
-export const submittedCourseIds = () => [...reviewQueue().entries()].sort((a, b) => b[1] - a[1]).map(([id]) => id)
-export const forgetSubmitted = (id: string) => reviewQueue().delete(id)
-const MAX_REMEMBERED = 1000
-
 export const submitForReview = async (form: FormData): Promise<FormFailure | { readonly submitted: true }> => {
   const id = decodeCourseId(text(form, "id"))
   if (Either.isLeft(id)) return failure(undefined, "This course cannot be found.")
   const submitted = await lectern((c) => c.catalog.course.submitForReview({ id: id.right }))
   if (!submitted.ok) return describe(submitted.error)
-  const queue = reviewQueue()
-  queue.set(id.right, Date.now())
-  if (queue.size > MAX_REMEMBERED) queue.delete(submittedCourseIds().at(-1) ?? "")
   return { submitted: true }
 }
 

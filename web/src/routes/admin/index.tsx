@@ -4,7 +4,7 @@ import { A, createAsync, type RouteDefinition } from "@solidjs/router"
 import AdminNav from "../../components/admin/AdminNav.tsx"
 import Loaded from "../../components/Loaded.tsx"
 import Refused from "../../components/studio/Refused.tsx"
-import { getAdminHome } from "../../lib/admin.ts"
+import { type AdminHome, getAdminHome } from "../../lib/admin.ts"
 
 export const route = {
   preload() {
@@ -13,6 +13,9 @@ export const route = {
 } satisfies RouteDefinition
 
 const count = (value: number | null) => (value === null ? "?" : String(value))
+
+const queued = (queue: AdminHome["reviewQueue"]) =>
+  queue === null ? "? courses" : `${queue.count}${queue.more ? "+" : ""} course${queue.count === 1 ? "" : "s"}`
 
 export default function AdminHomePage() {
   const home = createAsync(() => getAdminHome())
@@ -35,7 +38,7 @@ export default function AdminHomePage() {
                 <h2>
                   <A href="/admin/reviews">Course reviews</A>
                 </h2>
-                <p>{value.reviewQueue} courses sent to review through this server.</p>
+                <p data-testid="pending-reviews">{queued(value.reviewQueue)} waiting for review.</p>
               </li>
               <li class="studio-panel">
                 <h2>

@@ -1,5 +1,6 @@
-// The course review queue: courses waiting for a decision, each with its curriculum, owner and links, approved or
-// rejected with feedback; any course can also be looked up by link, slug or id.
+// The course review queue: courses waiting for a decision (catalog's course.reviewQueue, oldest submission first, a
+// page at a time), each with its curriculum, creator and links, approved or rejected with feedback; any course can
+// also be looked up by link, slug or id.
 import { Title } from "@solidjs/meta"
 import { A, createAsync, useSearchParams, useSubmission } from "@solidjs/router"
 import { createUniqueId, For, Show } from "solid-js"
@@ -9,7 +10,7 @@ import { TextAreaField } from "../../components/studio/Fields.tsx"
 import Refused from "../../components/studio/Refused.tsx"
 import { failureOf } from "../../components/studio/results.ts"
 import { type AdminUser, getReviewQueue, reviewCourse } from "../../lib/admin.ts"
-import { formatDuration, formatPrice, plural } from "../../lib/format.ts"
+import { formatDateTime, formatDuration, formatPrice, plural } from "../../lib/format.ts"
 import { type CourseDetailView, KIND_NAMES, STATUS_NAMES } from "../../lib/studio.ts"
 
 function ReviewForm(props: { readonly detail: CourseDetailView }) {
@@ -50,16 +51,35 @@ function ReviewForm(props: { readonly detail: CourseDetailView }) {
   )
 }
 
-function CourseReview(props: { readonly detail: CourseDetailView; readonly owner: AdminUser | undefined }) {
+/** "Name (email)" from what is known: the catalog's creator name, auth's user list (for the email), else a short id. */
+const ownerLabel = (ownerId: string, name: string | null, owner: AdminUser | undefined) => {
+  const shown = name ?? owner?.name
+  if (shown === undefined) return `user ${ownerId.slice(0, 8)}`
+  return owner ? `${shown} (${owner.email})` : shown
+}
+
+function CourseReview(props: {
+  readonly detail: CourseDetailView
+  readonly owner: AdminUser | undefined
+  readonly creatorName?: string | null
+  readonly submittedAt?: string
+}) {
   const course = () => props.detail.course
   return (
     <article class="studio-panel" data-testid="review-item">
       <h2>{course().title}</h2>
       <p class="hint">
-        by {props.owner ? `${props.owner.name} (${props.owner.email})` : `user ${course().ownerId.slice(0, 8)}`} ·{" "}
-        {formatPrice(course().price)} · {plural(course().lessonCount, "lesson")} ·{" "}
-        {formatDuration(course().durationSeconds)} ·{" "}
+        by {ownerLabel(course().ownerId, props.creatorName ?? null, props.owner)} · {formatPrice(course().price)} ·{" "}
+        {plural(course().lessonCount, "lesson")} · {formatDuration(course().durationSeconds)} ·{" "}
         <span class={`status status-${course().status}`}>{STATUS_NAMES[course().status]}</span>
+        <Show when={props.submittedAt}>
+          {(at) => (
+            <>
+              {" "}
+              · submitted <time datetime={at()}>{formatDateTime(at())}</time>
+            </>
+          )}
+        </Show>
       </p>
       <Show when={course().subtitle}>{(subtitle) => <p>{subtitle()}</p>}</Show>
       <details>
@@ -95,8 +115,8 @@ function CourseReview(props: { readonly detail: CourseDetailView; readonly owner
 }
 
 export default function ReviewsPage() {
-  const [params] = useSearchParams<{ course?: string }>()
-  const queue = createAsync(() => getReviewQueue(params.course))
+  const [params] = useSearchParams<{ course?: string; after?: string }>()
+  const queue = createAsync(() => getReviewQueue(params.course, params.after))
   return (
     <>
       <Title>Course reviews — Admin — Lectern</Title>
@@ -127,20 +147,31 @@ export default function ReviewsPage() {
               {(found) => <CourseReview detail={found()} owner={value.owners[found().course.ownerId]} />}
             </Show>
             <h2>Waiting for review</h2>
-            <p class="hint">
-              Courses sent to review through this server since it started. Find any other by its link above.
-            </p>
+            <p class="hint">Oldest submission first.</p>
             <Show when={value.pending.length > 0} fallback={<p class="empty">Nothing waits for review.</p>}>
               <ul class="plain-list">
                 <For each={value.pending}>
-                  {(detail) => (
+                  {(entry) => (
                     <li>
-                      <CourseReview detail={detail} owner={value.owners[detail.course.ownerId]} />
+                      <CourseReview
+                        detail={entry.detail}
+                        owner={value.owners[entry.detail.course.ownerId]}
+                        creatorName={entry.creator.name}
+                        submittedAt={entry.submittedAt}
+                      />
                     </li>
                   )}
                 </For>
               </ul>
             </Show>
+            <nav aria-label="Queue pages" class="row-actions">
+              <Show when={params.after}>
+                <A href="/admin/reviews">First page</A>
+              </Show>
+              <Show when={value.nextCursor}>
+                {(next) => <A href={`/admin/reviews?after=${encodeURIComponent(next())}`}>Next page</A>}
+              </Show>
+            </nav>
           </>
         )}
       </Loaded>
