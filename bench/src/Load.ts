@@ -17,6 +17,8 @@ export interface BodySource<H> {
 
 export interface LoadOptions {
   readonly url: string
+  /** Default POST; a GET sends no body (`body` is then ignored). */
+  readonly method?: "GET" | "POST"
   readonly body: string
   /** When set, every request's body comes from here (`body` is then only the first request's fallback). */
   readonly bodies?: BodySource<unknown> | undefined
@@ -61,11 +63,12 @@ export const load = async (options: LoadOptions): Promise<Run> => {
             onResponse: (_status, _body, context) => bodies.answered(Reflect.get(context, HANDLE))
           }
         ]
+  const method = options.method ?? "POST"
   const result = await autocannon({
     url: options.url,
-    method: "POST",
+    method,
     headers: { ...options.headers },
-    body: options.body,
+    ...(method === "POST" ? { body: options.body } : {}),
     ...(dynamic === undefined ? {} : { requests: dynamic }),
     connections: options.connections,
     duration: options.seconds,

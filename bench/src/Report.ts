@@ -73,10 +73,28 @@ export const Skipped = Schema.Struct({
 })
 export type Skipped = typeof Skipped.Type
 
-/** What a section hands back: comparisons, and the ones it had to skip. */
-export type Outcome = Comparison | Skipped
+/**
+ * A measured quantity that is not a rate beside a baseline: the bytes a page sends, a paint time. Checked against
+ * a fixed budget when there is one.
+ */
+export const Figure = Schema.Struct({
+  bench: Schema.String,
+  description: Schema.String,
+  value: Schema.Number,
+  /** e.g. `KB`, `ms` */
+  unit: Schema.String,
+  target: Schema.NullOr(Schema.Number),
+  targetKind: TargetKind,
+  verdict: Schema.Literal("pass", "MISSED", "info")
+})
+export type Figure = typeof Figure.Type
+
+/** What a section hands back: comparisons, the ones it had to skip, and figures. */
+export type Outcome = Comparison | Skipped | Figure
 
 export const isSkipped = (outcome: Outcome): outcome is Skipped => "reason" in outcome
+
+export const isFigure = (outcome: Outcome): outcome is Figure => "unit" in outcome
 
 export const Settings = Schema.Struct({
   durationSeconds: Schema.Number,
@@ -90,6 +108,7 @@ export const Settings = Schema.Struct({
   mediaRounds: Schema.optional(Schema.Int),
   mediaConnections: Schema.optional(Schema.Int),
   heartbeatConnections: Schema.optional(Schema.Int),
+  webConnections: Schema.optional(Schema.Int),
   sections: Schema.Array(Schema.String)
 })
 export type Settings = typeof Settings.Type
@@ -113,6 +132,8 @@ export const BenchReport = Schema.Struct({
   comparisons: Schema.Array(Comparison),
   /** Comparisons that could not be made here, and why (absent in older results). */
   skipped: Schema.optionalWith(Schema.Array(Skipped), { default: () => [] }),
+  /** Figures against fixed budgets (absent in older results). */
+  figures: Schema.optionalWith(Schema.Array(Figure), { default: () => [] }),
   /** Sections that could not run, with why; their comparisons are absent. */
   failures: Schema.Array(Schema.Struct({ section: Schema.String, error: Schema.String }))
 })
@@ -208,6 +229,30 @@ export const compare = (input: {
       input.target === null
         ? "info"
         : meetsTarget(value, input.target, targetKind) && !p99Exceeded(input)
+          ? "pass"
+          : "MISSED"
+  }
+}
+
+/** A figure with its verdict: within its target (≤ or ≥ as `targetKind` says), or info without one. */
+export const figure = (input: {
+  readonly bench: string
+  readonly description: string
+  readonly value: number
+  readonly unit: string
+  readonly target: number | null
+  /** Default `atMost`: sizes and times. */
+  readonly targetKind?: TargetKind
+}): Figure => {
+  const targetKind = input.targetKind ?? "atMost"
+  return {
+    ...input,
+    targetKind,
+    verdict:
+      input.target === null
+        ? "info"
+        : Number.isFinite(input.value) &&
+            (targetKind === "atMost" ? input.value <= input.target : input.value >= input.target)
           ? "pass"
           : "MISSED"
   }
@@ -325,3 +370,27 @@ export const skippedLines = (skipped: ReadonlyArray<Skipped>): ReadonlyArray<str
         : ` (${s.candidate.name}: ${formatFigure(s.candidate.median, "requestsPerSecond")}, p50/p99 ` +
           `${latency(s.candidate.median)} ms)`)
   )
+
+const figureValue = (f: Figure) => (f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(1))
+
+/** One line per figure: value, target and verdict. */
+export const formatFigures = (figures: ReadonlyArray<Figure>): string =>
+  formatColumns([
+    ["figure", "value", "target", "result"],
+    ...figures.map((f) => [
+      f.bench,
+      `${figureValue(f)} ${f.unit}`,
+      f.target === null ? "—" : `${f.targetKind === "atMost" ? "≤" : "≥"} ${f.target} ${f.unit}`,
+      f.verdict
+    ])
+  ])
+
+/** Every figure outside its target. */
+export const missedFigureLines = (figures: ReadonlyArray<Figure>): ReadonlyArray<string> =>
+  figures
+    .filter((f) => f.verdict === "MISSED")
+    .map(
+      (f) =>
+        `MISSED: ${f.bench} is ${figureValue(f)} ${f.unit}, target ${f.targetKind === "atMost" ? "≤" : "≥"} ` +
+        `${f.target} ${f.unit}`
+    )

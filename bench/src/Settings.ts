@@ -1,6 +1,6 @@
 // How long and how hard the bench runs: BENCH_* environment variables, checked, with defaults under ~6 minutes.
 
-export const SECTIONS = ["userMe", "login", "rpcOverhead", "search", "media", "heartbeat"] as const
+export const SECTIONS = ["userMe", "login", "rpcOverhead", "search", "media", "heartbeat", "web"] as const
 export type Section = (typeof SECTIONS)[number]
 
 export interface BenchSettings {
@@ -25,6 +25,10 @@ export interface BenchSettings {
   readonly mediaConnections: number
   /** Connections for progress.heartbeat and its baseline, each a distinct learner. */
   readonly heartbeatConnections: number
+  /** Connections for the server-rendered course page and its course.get baseline. */
+  readonly webConnections: number
+  /** Cold page loads in Chromium for the first-contentful-paint figure. */
+  readonly webPaints: number
   readonly sections: ReadonlyArray<Section>
   /** A database there that may CREATE DATABASE; the bench database is created beside it. */
   readonly postgresUrl: string
@@ -91,6 +95,8 @@ export const settingsFromEnv = (
     mediaRounds: positive(env, "BENCH_MEDIA_ROUNDS", 2, true),
     mediaConnections: positive(env, "BENCH_MEDIA_CONNECTIONS", 16, true),
     heartbeatConnections: positive(env, "BENCH_HEARTBEAT_CONNECTIONS", 64, true),
+    webConnections: positive(env, "BENCH_WEB_CONNECTIONS", 16, true),
+    webPaints: positive(env, "BENCH_WEB_PAINTS", 9, true),
     sections,
     postgresUrl: env.BENCH_POSTGRES_URL?.trim() || "postgres://postgres@127.0.0.1:5432/postgres",
     profileDir: profileDir === undefined || profileDir === "" ? undefined : profileDir,

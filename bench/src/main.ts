@@ -5,8 +5,9 @@
 // (course.search, 64), BENCH_SEARCH_COURSES (10000), BENCH_SEARCH_PREPARED (1: the search baselines send named
 // statements, as the gateway does), BENCH_MEDIA_SECONDS (length of the generated 1080p source, 20),
 // BENCH_MEDIA_ROUNDS (transcode rounds, 2), BENCH_MEDIA_CONNECTIONS (HLS segment GETs, 16),
-// BENCH_HEARTBEAT_CONNECTIONS (progress.heartbeat, one learner each, 64),
-// BENCH_SECTIONS (userMe,login,rpcOverhead,search,media,heartbeat),
+// BENCH_HEARTBEAT_CONNECTIONS (progress.heartbeat, one learner each, 64), BENCH_WEB_CONNECTIONS (the
+// server-rendered course page and its course.get baseline, 16), BENCH_WEB_PAINTS (cold loads in Chromium, 9),
+// BENCH_SECTIONS (userMe,login,rpcOverhead,search,media,heartbeat,web),
 // BENCH_POSTGRES_URL, BENCH_PROFILE_DIR (servers run with --cpu-prof, profiles there),
 // BENCH_RESULTS_FILE, BENCH_GATEWAY_ROOT (a patched copy of the repo: its gateway joins the user.me rounds).
 // Targets are reported, not asserted: the exit code is 0 whenever the bench itself ran, 1 when a section could not.
@@ -23,8 +24,12 @@ import { runMedia } from "./MediaSection.ts"
 import {
   BenchReport,
   type Comparison,
+  type Figure,
+  formatFigures,
   formatTable,
+  isFigure,
   isSkipped,
+  missedFigureLines,
   missedLines,
   type Outcome,
   type Skipped,
@@ -35,6 +40,7 @@ import { runSearch } from "./SearchSection.ts"
 import { type Section, settingsFromEnv } from "./Settings.ts"
 import { type SignedUp, signUp } from "./StockClient.ts"
 import { runUserMe } from "./UserMeSection.ts"
+import { runWeb } from "./WebSection.ts"
 
 const log = (line: string) => console.log(line)
 const settings = settingsFromEnv(process.env, new URL("../results/latest.json", import.meta.url).pathname)
@@ -73,11 +79,19 @@ const notes = [
           "back to back, far faster than a player's 10 s, so the server clips most of each claimed range — both " +
           "servers alike. The baseline merges with learning's own WatchedRanges functions (imported, not rewritten)."
       ]
+    : []),
+  ...(settings.sections.includes("web")
+    ? [
+        "web: the course page and course.get run against one gateway (catalog cache on), anonymous, so the page's " +
+          "enrollment.get is answered Unauthorized at once; page answers are checked for the course's title, its " +
+          "creator and a complete document (each page carries a fresh CSP nonce, so bodies differ)."
+      ]
     : [])
 ]
 
 const comparisons: Array<Comparison> = []
 const skipped: Array<Skipped> = []
+const figures: Array<Figure> = []
 const failures: Array<{ section: string; error: string }> = []
 
 let database: BenchDatabase | undefined
@@ -105,6 +119,7 @@ const section = async (name: Section, title: string, run: () => Promise<Readonly
   try {
     for (const outcome of await run()) {
       if (isSkipped(outcome)) skipped.push(outcome)
+      else if (isFigure(outcome)) figures.push(outcome)
       else comparisons.push(outcome)
     }
   } catch (error) {
@@ -166,6 +181,12 @@ try {
     runHeartbeat({ settings, cores, log })
   )
   await section(
+    "web",
+    `web: the server-rendered course page and course.get at ${settings.webConnections} connections, its scripts, ` +
+      "its first contentful paint",
+    () => runWeb({ settings, log })
+  )
+  await section(
     "media",
     `media: transcode of a ${settings.mediaSeconds} s 1080p source, HLS segments at ${settings.mediaConnections} ` +
       "connections, course.search during a transcode",
@@ -204,11 +225,13 @@ const report = Schema.encodeSync(BenchReport)({
     mediaRounds: settings.mediaRounds,
     mediaConnections: settings.mediaConnections,
     heartbeatConnections: settings.heartbeatConnections,
+    webConnections: settings.webConnections,
     sections: settings.sections
   },
   notes,
   comparisons,
   skipped,
+  figures,
   failures
 })
 mkdirSync(dirname(settings.resultsFile), { recursive: true })
@@ -219,7 +242,9 @@ log(
   "(candidate/baseline: req/s, job seconds or p99 ms; these, p50/p99 and CPU ms/req (per job for transcodes): each " +
     "server's median over rounds; ratio: median of the per-round ratios)"
 )
+if (figures.length > 0) log(`\n${formatFigures(figures)}`)
 for (const line of missedLines(comparisons)) log(line)
+for (const line of missedFigureLines(figures)) log(line)
 for (const line of skippedLines(skipped)) log(line)
 for (const failure of failures) log(`FAILED section ${failure.section}: ${failure.error.split("\n")[0]}`)
 log(`\nresults: ${settings.resultsFile}`)

@@ -10,10 +10,13 @@ import { packageOf, summarizeProfile } from "../src/profile-summary.ts"
 import {
   BenchReport,
   compare,
+  figure,
+  formatFigures,
   formatTable,
   isSkipped,
   measured,
   median,
+  missedFigureLines,
   missedLines,
   percentile,
   type Run,
@@ -28,6 +31,7 @@ import { perRenditionArgs, planFor, singlePassArgs } from "../src/servers/MediaL
 import { coldSegmentCount, SEGMENT_BYTES, segmentFromPool } from "../src/servers/MediaSegments.ts"
 import { nginxConfig } from "../src/servers/Nginx.ts"
 import { cpuWithReapedChildren } from "../src/servers/ProcessTree.ts"
+import { pageScripts } from "../src/WebSection.ts"
 
 const run = (
   requestsPerSecond: number,
@@ -161,6 +165,7 @@ describe("the results JSON", () => {
       { bench: "s", description: "d", reason: "nginx not installed", candidate: measured("cand", [run(10)]) },
       { bench: "t", description: "d", reason: "no candidate either" }
     ],
+    figures: [figure({ bench: "js", description: "d", value: 42.5, unit: "KB", target: 60 })],
     failures: [{ section: "login", error: "boom" }]
   }
 
@@ -180,19 +185,57 @@ describe("the results JSON", () => {
     expect(json.comparisons[1].target).toBeNull()
   })
   it("reads results written before metrics, target kinds and skipped comparisons as req/s, ≥ and none", () => {
-    const { skipped: _skipped, ...older } = JSON.parse(JSON.stringify(Schema.encodeSync(BenchReport)(report)))
+    const {
+      skipped: _skipped,
+      figures: _figures,
+      ...older
+    } = JSON.parse(JSON.stringify(Schema.encodeSync(BenchReport)(report)))
     for (const c of older.comparisons) {
       delete c.metric
       delete c.targetKind
     }
     const decoded = Schema.decodeUnknownSync(BenchReport)(older)
     expect(decoded.skipped).toEqual([])
+    expect(decoded.figures).toEqual([])
     expect(decoded.comparisons[0]).toMatchObject({ metric: "requestsPerSecond", targetKind: "atLeast" })
   })
   it("rejects a comparison without its ratio", () => {
     const { ratio: _dropped, ...withoutRatio } = passing
     const broken = { ...report, comparisons: [withoutRatio] }
     expect(Either.isLeft(Schema.decodeUnknownEither(BenchReport)(broken))).toBe(true)
+  })
+})
+
+describe("figures against a fixed budget", () => {
+  const js = (value: number, target: number | null) =>
+    figure({ bench: "js", description: "d", value, unit: "KB", target })
+  it("pass at or under an at-most target, miss above it, and are info without one", () => {
+    expect(js(60, 60).verdict).toBe("pass")
+    expect(js(0, 0).verdict).toBe("pass")
+    expect(js(60.1, 60).verdict).toBe("MISSED")
+    expect(js(Number.NaN, 60).verdict).toBe("MISSED")
+    expect(js(500, null).verdict).toBe("info")
+    expect(
+      figure({ bench: "b", description: "d", value: 2, unit: "x", target: 3, targetKind: "atLeast" }).verdict
+    ).toBe("MISSED")
+  })
+  it("print one line each and name the missed ones", () => {
+    const lines = formatFigures([js(42.25, 60), js(75, 60)]).split("\n")
+    expect(lines).toHaveLength(3)
+    expect(lines[1]).toMatch(/^js\s+42\.3 KB\s+≤ 60 KB\s+pass$/)
+    expect(missedFigureLines([js(42, 60), js(75, 60)])).toEqual(["MISSED: js is 75.0 KB, target ≤ 60 KB"])
+  })
+})
+
+describe("the course page's scripts", () => {
+  it("are the script srcs and modulepreload hrefs, in page order, each once; inline scripts and other links are not", () => {
+    const html =
+      '<html><head><link rel="stylesheet" href="/a.css"><link rel="modulepreload" href="/_build/assets/x.js">' +
+      "<link href='/_build/assets/y.js' rel='preload modulepreload' crossorigin>" +
+      '<link rel="icon" href="/favicon.svg"></head><body><script nonce="n">window.$R=[]</script>' +
+      '<script type="module" src="/_build/assets/x.js" async></script>' +
+      '<script src="/_build/entry.js?v=1&amp;x=2"></script></body></html>'
+    expect(pageScripts(html)).toEqual(["/_build/assets/x.js", "/_build/assets/y.js", "/_build/entry.js?v=1&x=2"])
   })
 })
 
@@ -505,7 +548,7 @@ describe("settings", () => {
   it("defaults to 5 s runs, 3 rounds, 32 connections and every section", () => {
     const settings = settingsFromEnv({}, "/x.json")
     expect(settings).toMatchObject({ durationSeconds: 5, rounds: 3, connections: 32, resultsFile: "/x.json" })
-    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search", "media", "heartbeat"])
+    expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search", "media", "heartbeat", "web"])
     expect(settings).toMatchObject({ searchConnections: 64, searchCourses: 10_000 })
     expect(settings).toMatchObject({ mediaSeconds: 20, mediaRounds: 2, mediaConnections: 16 })
     expect(settings.profileDir).toBeUndefined()
@@ -525,6 +568,15 @@ describe("settings", () => {
     expect(settings).toMatchObject({ sections: ["media"], mediaSeconds: 4, mediaRounds: 1, mediaConnections: 4 })
     expect(() => settingsFromEnv({ BENCH_MEDIA_ROUNDS: "0" }, "/x.json")).toThrow(/BENCH_MEDIA_ROUNDS/)
     expect(() => settingsFromEnv({ BENCH_MEDIA_SECONDS: "twenty" }, "/x.json")).toThrow(/BENCH_MEDIA_SECONDS/)
+  })
+  it("runs the web section alone and reads its settings", () => {
+    const settings = settingsFromEnv(
+      { BENCH_SECTIONS: "web", BENCH_WEB_CONNECTIONS: "4", BENCH_WEB_PAINTS: "3" },
+      "/x.json"
+    )
+    expect(settings).toMatchObject({ sections: ["web"], webConnections: 4, webPaints: 3 })
+    expect(settingsFromEnv({}, "/x.json")).toMatchObject({ webConnections: 16, webPaints: 9 })
+    expect(() => settingsFromEnv({ BENCH_WEB_PAINTS: "0" }, "/x.json")).toThrow(/BENCH_WEB_PAINTS/)
   })
   it("refuses what it cannot use, naming the variable", () => {
     expect(() => settingsFromEnv({ BENCH_ROUNDS: "2.5" }, "/x.json")).toThrow(/BENCH_ROUNDS/)

@@ -3,21 +3,40 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform
 import type { Rpc, RpcGroup } from "@effect/rpc"
 import { RpcClient, RpcMiddleware, RpcSerialization, RpcTest } from "@effect/rpc"
 import { Auth, Authentication, Catalog, EventsAdmin, Learning, Media, Viewer } from "@lectern/contracts"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect, FiberRef, Layer, type Scope } from "effect"
 
 /** Where the access token comes from: a fixed string, or a function read before every call (e.g. after refresh). */
 export type AccessTokenSource = string | (() => string | undefined) | undefined
 
 const readToken = (source: AccessTokenSource) => (typeof source === "function" ? source() : source)
 
+/**
+ * Who the calls inside `asCaller(caller)(effect)` are made for, on a client shared by many callers at once (the web
+ * app's server keeps one client per process: building one costs milliseconds of CPU). Read from the calling fiber,
+ * so concurrent callers never see each other's token or address.
+ */
+export interface Caller {
+  readonly accessToken?: string | undefined
+  readonly forwarding?: Forwarding | undefined
+}
+
+const currentCaller = FiberRef.unsafeMake<Caller>({})
+
+/** Runs `effect`'s calls as `caller`; a client's own `accessToken` or `forwarding` option, when set, still wins. */
+export const asCaller =
+  (caller: Caller) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.locally(effect, currentCaller, caller)
+
 const withBearer =
   (accessToken: AccessTokenSource): RpcMiddleware.RpcMiddlewareClient =>
-  ({ request }) => {
-    const token = readToken(accessToken)
-    return Effect.succeed(
-      token === undefined ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
-    )
-  }
+  ({ request }) =>
+    Effect.map(FiberRef.get(currentCaller), (caller) => {
+      const token = readToken(accessToken) ?? caller.accessToken
+      return token === undefined
+        ? request
+        : { ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } }
+    })
 
 /**
  * Adds `Authorization: Bearer <token>` when a token is known, to every call that carries the Authentication
@@ -61,26 +80,41 @@ export interface LecternClientOptions {
   readonly accessToken?: AccessTokenSource
   /** Only for the gateway's own web app: the browser this call is made for. */
   readonly forwarding?: Forwarding | undefined
+  /**
+   * The HTTP client the calls go through; default the platform's `fetch`. A Node server calling often may pass
+   * `NodeHttpClient.layer` from `@effect/platform-node` (node:http with keep-alive, cheaper per call than undici's
+   * fetch).
+   */
+  readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
 }
+
+const withForwarding = (request: HttpClientRequest.HttpClientRequest, forwarding: Forwarding | undefined) =>
+  forwarding === undefined
+    ? request
+    : HttpClientRequest.setHeaders(request, {
+        [FORWARDED_CLIENT_HEADER]: forwarding.clientAddress,
+        [FORWARDING_SECRET_HEADER]: forwarding.secret
+      })
 
 /**
  * The HTTP protocol for one domain: NDJSON over POST to `<baseUrl>/rpc/<domain>`, with the forwarding headers on
- * every HTTP request when given.
+ * every HTTP request when given here, or by the calling fiber's `asCaller`.
  */
-export const layerProtocol = (baseUrl: string, domain: string, forwarding?: Forwarding) =>
+export const layerProtocol = (
+  baseUrl: string,
+  domain: string,
+  forwarding?: Forwarding,
+  httpClient: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer
+) =>
   RpcClient.layerProtocolHttp({
     url: new URL(`/rpc/${domain}`, baseUrl).toString(),
-    ...(forwarding === undefined
-      ? {}
-      : {
-          transformClient: HttpClient.mapRequest(
-            HttpClientRequest.setHeaders({
-              [FORWARDED_CLIENT_HEADER]: forwarding.clientAddress,
-              [FORWARDING_SECRET_HEADER]: forwarding.secret
-            })
+    transformClient:
+      forwarding === undefined
+        ? HttpClient.mapRequestEffect((request) =>
+            Effect.map(FiberRef.get(currentCaller), (caller) => withForwarding(request, caller.forwarding))
           )
-        })
-  }).pipe(Layer.provide([FetchHttpClient.layer, RpcSerialization.layerNdjson]))
+        : HttpClient.mapRequest((request) => withForwarding(request, forwarding))
+  }).pipe(Layer.provide([httpClient, RpcSerialization.layerNdjson]))
 
 const makeDomainClient = <Rpcs extends Rpc.Any>(
   group: RpcGroup.RpcGroup<Rpcs>,
@@ -90,7 +124,7 @@ const makeDomainClient = <Rpcs extends Rpc.Any>(
   RpcClient.make(group).pipe(
     Effect.provide(
       Layer.merge(
-        layerProtocol(options.baseUrl, domain, options.forwarding),
+        layerProtocol(options.baseUrl, domain, options.forwarding, options.httpClient),
         layerAuthenticationClient(options.accessToken)
       )
     )

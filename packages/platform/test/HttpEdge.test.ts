@@ -4,7 +4,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Rpc, RpcClient, RpcGroup } from "@effect/rpc"
 import { describe, expect, it } from "@effect/vitest"
-import { layerProtocol } from "@lectern/client"
+import { asCaller, layerProtocol } from "@lectern/client"
 import { CLIENT_IP_HEADER, FORWARDED_CLIENT_HEADER, FORWARDING_SECRET_HEADER } from "@lectern/platform/ClientIp"
 import { makeEdge } from "@lectern/platform/HttpEdge"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
@@ -152,6 +152,16 @@ describe("HttpEdge client address", () => {
         Effect.provide(layerProtocol(url, "where", { clientAddress: "203.0.113.77", secret: "a guess" }))
       )
       expect(yield* guessed.whereFrom()).toBe("127.0.0.1")
+      // One client for many callers: each call forwards its own caller's address.
+      const shared = yield* RpcClient.make(WhereRpcs).pipe(Effect.provide(layerProtocol(url, "where")))
+      const addresses = ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]
+      const seen = yield* Effect.forEach(
+        [...addresses, ...addresses],
+        (clientAddress) => shared.whereFrom().pipe(asCaller({ forwarding: { clientAddress, secret: SECRET } })),
+        { concurrency: "unbounded" }
+      )
+      expect(seen).toEqual([...addresses, ...addresses])
+      expect(yield* shared.whereFrom()).toBe("127.0.0.1")
     })
   )
 })

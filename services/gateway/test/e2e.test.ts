@@ -1,7 +1,7 @@
 // End to end: the real gateway process on embedded defaults, driven over HTTP by the typed client and by raw fetch.
 
 import { describe, expect, it } from "@effect/vitest"
-import { makeLectern } from "@lectern/client"
+import { asCaller, makeLectern } from "@lectern/client"
 import { Email } from "@lectern/domain"
 import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
 import { Effect, Layer, Schema } from "effect"
@@ -70,6 +70,34 @@ describe("gateway process", () => {
         expect(after._tag).toBe("Unauthorized")
         const learnerList = yield* lectern.auth.user.list({}).pipe(Effect.flip)
         expect(learnerList._tag).toBe("Unauthorized")
+      })
+    )
+
+    it.scoped("one client shared by concurrent callers: each call carries its own caller's token (asCaller)", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Gateway
+        const shared = yield* makeLectern({ baseUrl: url })
+        const signUp = (name: string) =>
+          Effect.gen(function* () {
+            const address = email(`shared.${name.toLowerCase()}.${Date.now()}@example.com`)
+            yield* shared.auth.user.register({ email: address, password: PASSWORD, name })
+            const mails = yield* shared.auth.dev.outbox({ to: address })
+            const code = /\b(\d{6})\b/.exec(mails[0]?.text ?? "")?.[1] ?? ""
+            return (yield* shared.auth.user.verifyEmail({ email: address, code })).accessToken
+          })
+        const tokens = { Ada: yield* signUp("Ada"), Brian: yield* signUp("Brian") }
+        const names = yield* Effect.forEach(
+          ["Ada", "Brian", "Ada", "Brian", "Ada", "Brian", "Ada", "Brian"] as const,
+          (name) =>
+            shared.auth.user.me().pipe(
+              Effect.map((me) => [name, me.name] as const),
+              asCaller({ accessToken: tokens[name] })
+            ),
+          { concurrency: "unbounded" }
+        )
+        for (const [caller, seen] of names) expect(seen).toBe(caller)
+        // Outside asCaller the shared client sends no token.
+        expect((yield* shared.auth.user.me().pipe(Effect.flip))._tag).toBe("Unauthorized")
       })
     )
 
