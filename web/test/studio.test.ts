@@ -331,6 +331,12 @@ describe("studio and admin", () => {
             await hydrated(creator)
             await creator.getByTestId("lesson-row").first().filter({ hasText: "Why schemas" }).waitFor()
             expect(await titles()).toEqual(["Why schemas", "Welcome", "Check your understanding"])
+            // The course's quizzes (quiz.list), each with the lesson that shows it.
+            const quiz = creator.getByTestId("course-quiz")
+            expect(await quiz.count()).toBe(1)
+            expect(await quiz.textContent()).toMatch(
+              /Check your understanding · 2 questions · in “Check your understanding”/
+            )
           })
           yield* checkPage(creator, "10-course-editor")
 

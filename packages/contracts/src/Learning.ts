@@ -66,6 +66,8 @@ export class Enrollment extends Schema.Class<Enrollment>("Enrollment")({
 
 export class RosterEntry extends Schema.Class<RosterEntry>("RosterEntry")({
   userId: UserId,
+  /** The learner's display name as auth has it now; null for an account that is gone (or no auth in the process). */
+  name: Schema.NullOr(Schema.String),
   enrolledAt: Schema.DateTimeUtc,
   progressPercent: Schema.Number,
   completedAt: Schema.NullOr(Schema.DateTimeUtc)
@@ -200,6 +202,18 @@ export class LearningUserRpcs extends RpcGroup.make(
     success: Quiz.Quiz,
     error: Schema.Union(InvalidInput, Forbidden, Quiz.QuizNotFound)
   }),
+  /** The whole quiz, answers included, for its course's owner or an admin (`Forbidden` for anyone else). */
+  Rpc.make("quiz.get", {
+    payload: strict({ id: QuizId }),
+    success: Quiz.Quiz,
+    error: Schema.Union(InvalidInput, Forbidden, Quiz.QuizNotFound)
+  }),
+  /** The course's quizzes (answers included), oldest first, for its owner or an admin. */
+  Rpc.make("quiz.list", {
+    payload: strict({ courseId: CourseId }),
+    success: Schema.Array(Quiz.Quiz),
+    error: Schema.Union(InvalidInput, Forbidden)
+  }),
   Rpc.make("quiz.delete", {
     payload: strict({ id: QuizId }),
     error: Schema.Union(InvalidInput, Forbidden, Quiz.QuizNotFound)
@@ -208,6 +222,15 @@ export class LearningUserRpcs extends RpcGroup.make(
     payload: strict({ quizId: QuizId }),
     success: Quiz.AttemptView,
     error: Schema.Union(InvalidInput, Quiz.QuizNotFound, NotEnrolled, Quiz.AttemptLimitReached)
+  }),
+  /**
+   * The caller's attempt that is started, not submitted and before its deadline, as `quiz.start` gave it (the same
+   * questions in the same order, without answers), so a reload continues it; `NoOpenAttempt` when there is none.
+   */
+  Rpc.make("quiz.current", {
+    payload: strict({ quizId: QuizId }),
+    success: Quiz.AttemptView,
+    error: Schema.Union(InvalidInput, Quiz.QuizNotFound, Quiz.NoOpenAttempt)
   }),
   Rpc.make("quiz.submit", {
     payload: Quiz.SubmitInput,

@@ -124,6 +124,8 @@ export class Submission extends Schema.Class<Submission>("Submission")({
   id: SubmissionId,
   assignmentId: AssignmentId,
   userId: UserId,
+  /** The learner's display name as auth has it now; null for an account that is gone. */
+  learnerName: Schema.NullOr(Schema.String),
   text: Schema.NullOr(Schema.String),
   attachments: Schema.Array(Attachment),
   /** 1 for the first submission, +1 per resubmission. */

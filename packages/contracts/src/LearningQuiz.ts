@@ -453,6 +453,11 @@ export class AttemptAlreadySubmitted extends Schema.TaggedError<AttemptAlreadySu
   id: Schema.String
 }) {}
 
+/** The caller has no attempt at this quiz that is started, not submitted and before its deadline. */
+export class NoOpenAttempt extends Schema.TaggedError<NoOpenAttempt>()("NoOpenAttempt", {
+  quizId: Schema.String
+}) {}
+
 /** The answers arrived after the attempt's deadline and the network grace: they are not graded. */
 export class AttemptExpired extends Schema.TaggedError<AttemptExpired>()("AttemptExpired", {
   attemptId: AttemptId,

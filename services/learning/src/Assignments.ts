@@ -2,11 +2,12 @@
 // resubmission until graded or due), graded by the owner or an admin; each hand-in and grade emits its event.
 import { type AuthenticatedUser, Learning as Contract } from "@lectern/contracts"
 import * as Assignment from "@lectern/contracts/LearningAssignment"
-import { type CourseId, Forbidden } from "@lectern/domain"
+import { type CourseId, Forbidden, type UserId } from "@lectern/domain"
 import { appendEvent } from "@lectern/platform/Outbox"
 import { DateTime, Effect, Option } from "effect"
 import { AssignmentRepo, type AssignmentRow, type AttachmentRow, type SubmissionRow } from "./AssignmentRepo.ts"
 import { CatalogReader } from "./CatalogReader.ts"
+import { LearnerDirectory } from "./LearnerDirectory.ts"
 import { LEARNING_SCHEMA, LearningRepo } from "./Repo.ts"
 import { type SubmissionFile, SubmissionFiles } from "./SubmissionFiles.ts"
 
@@ -28,12 +29,13 @@ const toAssignment = (row: AssignmentRow) =>
     true
   )
 
-const toSubmission = (row: SubmissionRow, files: ReadonlyArray<SubmissionFile>) =>
+const toSubmission = (row: SubmissionRow, files: ReadonlyArray<SubmissionFile>, learnerName: string | null) =>
   new Assignment.Submission(
     {
       id: row.id,
       assignmentId: row.assignmentId,
       userId: row.userId,
+      learnerName,
       text: row.text,
       attachments: files.map(
         (file) =>
@@ -73,6 +75,8 @@ export class Assignments extends Effect.Service<Assignments>()("@lectern/learnin
     const repo = yield* AssignmentRepo
     const learning = yield* LearningRepo
     const catalog = yield* CatalogReader
+    const directory = yield* LearnerDirectory
+    const nameOf = (userId: UserId) => Effect.map(directory.displayName(userId), Option.getOrNull)
     const files = yield* SubmissionFiles
 
     const editable = (user: AuthenticatedUser, courseId: CourseId) =>
@@ -218,7 +222,7 @@ export class Assignments extends Effect.Service<Assignments>()("@lectern/learnin
         yield* Effect.forEach(outcome.dropped, (uploadId) => files.discard(uploadId), { discard: true }).pipe(
           Effect.catchAllCause((cause) => Effect.logWarning("could not delete dropped attachments", cause))
         )
-        return toSubmission(outcome.row, outcome.attached)
+        return toSubmission(outcome.row, outcome.attached, yield* nameOf(outcome.row.userId))
       }).pipe(Effect.withSpan("Assignments.submit"))
 
     const grade = (user: AuthenticatedUser, input: Assignment.GradeInput) =>
@@ -260,7 +264,7 @@ export class Assignments extends Effect.Service<Assignments>()("@lectern/learnin
             return graded
           })
         )
-        return toSubmission(row, yield* repo.attachmentsOf([row.id]))
+        return toSubmission(row, yield* repo.attachmentsOf([row.id]), yield* nameOf(row.userId))
       })
 
     /** Every learner's submission for the owner (or an admin); the caller's own for anyone else. */
@@ -270,7 +274,13 @@ export class Assignments extends Effect.Service<Assignments>()("@lectern/learnin
         const everyone = yield* catalog.mayEdit(user, assignment.courseId)
         const rows = yield* repo.submissionsOf(assignmentId, everyone ? undefined : user.id)
         const attachments = groupBySubmission(yield* repo.attachmentsOf(rows.map((row) => row.id)))
-        return rows.map((row) => toSubmission(row, attachments.get(row.id) ?? []))
+        const learners = [...new Set(rows.map((row) => row.userId))]
+        const names = new Map(
+          yield* Effect.forEach(learners, (id) => Effect.map(nameOf(id), (name) => [id, name] as const), {
+            concurrency: 8
+          })
+        )
+        return rows.map((row) => toSubmission(row, attachments.get(row.id) ?? [], names.get(row.userId) ?? null))
       })
 
     /** An attachment's facts and bytes, for its submitter, the course's owner or an admin; None for anyone else. */

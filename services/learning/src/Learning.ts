@@ -5,7 +5,15 @@ import { appendEvent } from "@lectern/platform/Outbox"
 import { DateTime, Effect, Either, Encoding, Option } from "effect"
 import { CatalogReader } from "./CatalogReader.ts"
 import { CertificateIssuer } from "./CertificateIssuer.ts"
-import { type EnrollmentRow, LEARNING_SCHEMA, LearningRepo, type LessonRow, type ProgressRow } from "./Repo.ts"
+import { LearnerDirectory } from "./LearnerDirectory.ts"
+import {
+  type EnrollmentRow,
+  LEARNING_SCHEMA,
+  LearningRepo,
+  type LessonRow,
+  type ProgressRow,
+  type RosterRow
+} from "./Repo.ts"
 import { applyHeartbeat, type Range } from "./WatchedRanges.ts"
 
 const percentOf = (row: EnrollmentRow) =>
@@ -44,8 +52,9 @@ const toLessonProgress = (lessonId: LessonId, row: ProgressRow | undefined) =>
     true
   )
 
-const encodeCursor = (row: EnrollmentRow) =>
-  Cursor.make(Encoding.encodeBase64Url(JSON.stringify([row.enrolledAt.toISOString(), row.userId])))
+/** The roster's keyset: the enrollment's exact time (microseconds since the epoch) and the learner. */
+const encodeCursor = (row: RosterRow) =>
+  Cursor.make(Encoding.encodeBase64Url(JSON.stringify([row.enrolledMicros, row.userId])))
 
 const decodeCursor = (cursor: Cursor) => {
   const invalid = new InvalidCursor({ message: "the cursor is not one this roster gave out" })
@@ -54,10 +63,10 @@ const decodeCursor = (cursor: Cursor) => {
   try {
     const value: unknown = JSON.parse(text.right)
     if (!Array.isArray(value) || value.length !== 2) return Either.left(invalid)
-    const [at, userId] = value
-    if (typeof at !== "string" || Number.isNaN(Date.parse(at))) return Either.left(invalid)
+    const [micros, userId] = value
+    if (typeof micros !== "string" || !/^-?[0-9]{1,17}$/.test(micros)) return Either.left(invalid)
     if (typeof userId !== "string" || !/^[0-9a-f-]{36}$/i.test(userId)) return Either.left(invalid)
-    return Either.right({ enrolledAt: new Date(at), userId })
+    return Either.right({ enrolledMicros: micros, userId })
   } catch {
     return Either.left(invalid)
   }
@@ -68,6 +77,7 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
     const repo = yield* LearningRepo
     const catalog = yield* CatalogReader
     const certificates = yield* CertificateIssuer
+    const directory = yield* LearnerDirectory
 
     /** Refreshes the snapshot of a course from catalog; None when catalog no longer shows it published. */
     const refreshCourse = (courseId: CourseId) =>
@@ -149,12 +159,14 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
         const rows = yield* repo.roster(input.courseId, after, limit + 1)
         const page = rows.slice(0, limit)
         const last = page[page.length - 1]
+        const names = yield* Effect.forEach(page, (row) => directory.displayName(row.userId), { concurrency: 8 })
         return {
           items: page.map(
-            (row) =>
+            (row, index) =>
               new Contract.RosterEntry(
                 {
                   userId: row.userId,
+                  name: Option.getOrNull(names[index] ?? Option.none()),
                   enrolledAt: DateTime.unsafeFromDate(row.enrolledAt),
                   progressPercent: percentOf(row),
                   completedAt: row.completedAt === null ? null : DateTime.unsafeFromDate(row.completedAt)

@@ -70,6 +70,13 @@ export class QuizRepo extends Effect.Service<QuizRepo>()("@lectern/learning/Quiz
         [id, patch.title, patch.questions, patch.settings]
       ).pipe(Effect.map(first))
 
+    const quizzesOfCourse = (courseId: CourseId) =>
+      unsafe<QuizRow>(
+        `SELECT ${QUIZ_COLUMNS} FROM learning.quizzes WHERE course_id = $1 AND deleted_at IS NULL
+         ORDER BY created_at, id`,
+        [courseId]
+      )
+
     const deleteQuiz = (id: QuizId) =>
       unsafe(`UPDATE learning.quizzes SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL`, [id])
 
@@ -116,6 +123,15 @@ export class QuizRepo extends Effect.Service<QuizRepo>()("@lectern/learning/Quiz
         [id, grade.submittedAt, grade.scorePercent, grade.passed, grade.late, grade.grade]
       )
 
+    /** The user's newest attempt at the quiz that is not submitted and whose deadline (if any) is after `now`. */
+    const openAttempt = (quizId: QuizId, userId: UserId, now: Date) =>
+      unsafe<AttemptRow>(
+        `SELECT ${ATTEMPT_COLUMNS} FROM learning.quiz_attempts
+         WHERE quiz_id = $1 AND user_id = $2 AND submitted_at IS NULL AND (deadline IS NULL OR deadline > $3)
+         ORDER BY attempt_number DESC LIMIT 1`,
+        [quizId, userId, now]
+      ).pipe(Effect.map(first))
+
     const attemptsOf = (quizId: QuizId, userId: UserId | undefined) =>
       userId === undefined
         ? unsafe<AttemptRow>(
@@ -132,11 +148,13 @@ export class QuizRepo extends Effect.Service<QuizRepo>()("@lectern/learning/Quiz
       insertQuiz: dieOnSqlError(insertQuiz),
       quizById: dieOnSqlError(quizById),
       updateQuiz: dieOnSqlError(updateQuiz),
+      quizzesOfCourse: dieOnSqlError(quizzesOfCourse),
       deleteQuiz: dieOnSqlError(deleteQuiz),
       insertAttempt: dieOnSqlError(insertAttempt),
       attemptCount: dieOnSqlError(attemptCount),
       attemptForUpdate: dieOnSqlError(attemptForUpdate),
       saveGrade: dieOnSqlError(saveGrade),
+      openAttempt: dieOnSqlError(openAttempt),
       attemptsOf: dieOnSqlError(attemptsOf)
     }
   })

@@ -58,6 +58,32 @@ const toSummary = (row: AttemptRow, now: Date) =>
     true
   )
 
+/** An attempt as its learner sees it: the questions without answers, shuffled by the attempt's id. */
+const attemptView = (
+  quiz: Quiz.Quiz,
+  attempt: {
+    readonly id: string
+    readonly startedAt: DateTime.Utc
+    readonly deadline: DateTime.Utc | null
+    readonly attemptNumber: number
+  }
+) =>
+  new Quiz.AttemptView(
+    {
+      attemptId: attempt.id as Quiz.AttemptId,
+      quizId: quiz.id,
+      questions: viewForLearner(quiz.questions, {
+        shuffleQuestions: quiz.settings.shuffleQuestions,
+        shuffleOptions: quiz.settings.shuffleOptions,
+        seed: attempt.id
+      }),
+      startedAt: attempt.startedAt,
+      deadline: attempt.deadline,
+      attemptNumber: attempt.attemptNumber
+    },
+    true
+  )
+
 export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizzes", {
   effect: Effect.gen(function* () {
     const quizzes = yield* QuizRepo
@@ -103,6 +129,20 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
         return toQuiz(Option.getOrThrow(row))
       })
 
+    /** The whole quiz for whoever may edit it; anyone else is refused, an unknown or deleted quiz not found. */
+    const get = (user: AuthenticatedUser, id: QuizId) =>
+      Effect.gen(function* () {
+        const row = yield* quizOrFail(id)
+        yield* editable(user, row.courseId)
+        return toQuiz(row)
+      })
+
+    const list = (user: AuthenticatedUser, courseId: CourseId) =>
+      Effect.gen(function* () {
+        yield* editable(user, courseId)
+        return (yield* quizzes.quizzesOfCourse(courseId)).map(toQuiz)
+      })
+
     const remove = (user: AuthenticatedUser, id: QuizId) =>
       Effect.gen(function* () {
         const row = yield* quizOrFail(id)
@@ -137,21 +177,23 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
         if (Option.isNone(inserted)) {
           return yield* Effect.fail(new Quiz.AttemptLimitReached({ limit: limit ?? used + 1 }))
         }
-        return new Quiz.AttemptView(
-          {
-            attemptId: id as Quiz.AttemptId,
-            quizId,
-            questions: viewForLearner(quiz.questions, {
-              shuffleQuestions: quiz.settings.shuffleQuestions,
-              shuffleOptions: quiz.settings.shuffleOptions,
-              seed: id
-            }),
-            startedAt: now,
-            deadline,
-            attemptNumber: used + 1
-          },
-          true
-        )
+        return attemptView(quiz, { id, startedAt: now, deadline, attemptNumber: used + 1 })
+      })
+
+    /** The caller's open attempt, shown as `start` showed it (the attempt id seeds the same shuffle). */
+    const current = (user: AuthenticatedUser, quizId: QuizId) =>
+      Effect.gen(function* () {
+        const quiz = toQuiz(yield* quizOrFail(quizId))
+        const now = yield* DateTime.now
+        const open = yield* quizzes.openAttempt(quizId, user.id, DateTime.toDateUtc(now))
+        if (Option.isNone(open)) return yield* Effect.fail(new Quiz.NoOpenAttempt({ quizId }))
+        const row = open.value
+        return attemptView(quiz, {
+          id: row.id,
+          startedAt: DateTime.unsafeFromDate(row.startedAt),
+          deadline: utc(row.deadline),
+          attemptNumber: row.attemptNumber
+        })
       })
 
     const submit = (user: AuthenticatedUser, input: Quiz.SubmitInput) =>
@@ -213,6 +255,6 @@ export class Quizzes extends Effect.Service<Quizzes>()("@lectern/learning/Quizze
         return rows.map((row) => toSummary(row, now))
       })
 
-    return { create, update, remove, start, submit, attempts, decodeGrade }
+    return { create, update, get, list, remove, start, current, submit, attempts, decodeGrade }
   })
 }) {}

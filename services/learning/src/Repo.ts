@@ -38,6 +38,10 @@ export interface EnrollmentRow {
   readonly resumePosition: number | null
 }
 
+export interface RosterRow extends EnrollmentRow {
+  readonly enrolledMicros: string
+}
+
 export interface ProgressRow {
   readonly lessonId: LessonId
   readonly watched: ReadonlyArray<Range>
@@ -58,6 +62,12 @@ const ENROLLMENT_SELECT = `SELECT e.user_id AS "userId", e.course_id AS "courseI
     (SELECT p.resume_position FROM learning.lesson_progress p
       WHERE p.user_id = e.user_id AND p.lesson_id = e.last_lesson_id) AS "resumePosition"
   FROM learning.enrollments e JOIN learning.courses c ON c.course_id = e.course_id`
+
+/** An enrollment with its exact enrollment time in microseconds since the epoch, for the roster's keyset. */
+const ROSTER_SELECT = ENROLLMENT_SELECT.replace(
+  "SELECT ",
+  `SELECT (extract(epoch FROM e.enrolled_at) * 1000000)::bigint::text AS "enrolledMicros", `
+)
 
 const PROGRESS_COLUMNS = `lesson_id AS "lessonId", watched::text AS watched, watched_share AS "watchedShare",
   resume_position AS "resumePosition", last_heartbeat_at AS "lastHeartbeatAt", completed_at AS "completedAt"`
@@ -185,16 +195,26 @@ export class LearningRepo extends Effect.Service<LearningRepo>()("@lectern/learn
     const enrollmentsOf = (userId: UserId) =>
       unsafe<EnrollmentRow>(`${ENROLLMENT_SELECT} WHERE e.user_id = $1 ORDER BY e.enrolled_at DESC`, [userId])
 
-    const roster = (courseId: CourseId, after: { enrolledAt: Date; userId: string } | undefined, limit: number) =>
+    /**
+     * A page of the course's enrollments in (enrolled_at, user_id) order. The keyset carries enrolled_at in whole
+     * microseconds since the epoch (as text): a JavaScript Date keeps milliseconds only, and a cursor rounded down to
+     * them would give the page's last row again.
+     */
+    const roster = (
+      courseId: CourseId,
+      after: { enrolledMicros: string; userId: string } | undefined,
+      limit: number
+    ) =>
       after === undefined
-        ? unsafe<EnrollmentRow>(
-            `${ENROLLMENT_SELECT} WHERE e.course_id = $1 ORDER BY e.enrolled_at, e.user_id LIMIT $2`,
-            [courseId, limit]
-          )
-        : unsafe<EnrollmentRow>(
-            `${ENROLLMENT_SELECT} WHERE e.course_id = $1 AND (e.enrolled_at, e.user_id) > ($2, $3)
+        ? unsafe<RosterRow>(`${ROSTER_SELECT} WHERE e.course_id = $1 ORDER BY e.enrolled_at, e.user_id LIMIT $2`, [
+            courseId,
+            limit
+          ])
+        : unsafe<RosterRow>(
+            `${ROSTER_SELECT} WHERE e.course_id = $1
+               AND (e.enrolled_at, e.user_id) > ('epoch'::timestamptz + $2::bigint * interval '1 microsecond', $3)
              ORDER BY e.enrolled_at, e.user_id LIMIT $4`,
-            [courseId, after.enrolledAt, after.userId, limit]
+            [courseId, after.enrolledMicros, after.userId, limit]
           )
 
     const isEnrolled = (userId: UserId, courseId: CourseId) =>

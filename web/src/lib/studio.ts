@@ -35,10 +35,20 @@ export interface StudioHome {
   readonly courses: ReadonlyArray<CourseView> | null
 }
 
+/** One of the course's quizzes, and the lesson that shows it (null when none does). */
+export interface QuizEntry {
+  readonly id: string
+  readonly title: string
+  readonly questionCount: number
+  readonly lessonTitle: string | null
+}
+
 export interface CourseEditor {
   readonly detail: CourseDetailView
   readonly history: ReadonlyArray<TransitionView>
   readonly categories: ReadonlyArray<CategoryView>
+  /** Null when learning did not answer. */
+  readonly quizzes: ReadonlyArray<QuizEntry> | null
 }
 
 export interface LessonEditor {
@@ -143,6 +153,12 @@ export const deleteSection = action(async (form: FormData): Promise<FormFailure 
   const { deleteSection } = await import("../server/studio.ts")
   return settle(await deleteSection(form))
 }, "deleteSection")
+
+export const deleteQuiz = action(async (form: FormData): Promise<FormFailure | { readonly deleted: true }> => {
+  "use server"
+  const { deleteQuiz } = await import("../server/studio.ts")
+  return settle(await deleteQuiz(form))
+}, "deleteQuiz")
 
 export const deleteLesson = action(async (form: FormData): Promise<FormFailure | { readonly deleted: true }> => {
   "use server"

@@ -4,7 +4,7 @@ import "server-only"
 import { Auth, Catalog, Learning, Media } from "@lectern/contracts"
 import * as Assignment from "@lectern/contracts/LearningAssignment"
 import * as Quiz from "@lectern/contracts/LearningQuiz"
-import { CourseId, Cursor, hasRole, MediaId, type Role } from "@lectern/domain"
+import { CourseId, Cursor, hasRole, MediaId, QuizId, type Role } from "@lectern/domain"
 import { redirect } from "@solidjs/router"
 import { Either, ParseResult, Schema } from "effect"
 import type { Failure, FormFailure, Outcome } from "../lib/outcome.ts"
@@ -285,21 +285,35 @@ export const courseEditor = async (id: string): Promise<Outcome<CourseEditor>> =
   if (!viewer.ok) return viewer
   const courseId = decodeCourseId(id)
   if (Either.isLeft(courseId)) return { ok: false, error: notFound("This course") }
-  const [detail, history, categories] = await Promise.all([
+  const [detail, history, categories, quizzes] = await Promise.all([
     lectern((c) => c.catalog.course.get({ id: courseId.right })),
     lectern((c) => c.catalog.course.history({ id: courseId.right })),
-    lectern((c) => c.catalog.category.list())
+    lectern((c) => c.catalog.category.list()),
+    lectern((c) => c.learning.quiz.list({ courseId: courseId.right }))
   ])
   if (!detail.ok) return detail
   if (!detail.value.canEdit) return { ok: false, error: { _tag: "Forbidden", message: "This is not your course." } }
   if (!history.ok) return history
   if (!categories.ok) return categories
+  // Which lesson shows each quiz: a quiz saved whose lesson was then not (or was deleted) is shown by none.
+  const shownBy = new Map<string, string>()
+  for (const lesson of detail.value.sections.flatMap((section) => section.lessons)) {
+    if (lesson.content?.kind === "quiz") shownBy.set(lesson.content.quizId, lesson.title)
+  }
   return {
     ok: true,
     value: {
       detail: encodeDetail(detail.value),
       history: encodeHistory(history.value),
-      categories: encodeCategories(categories.value)
+      categories: encodeCategories(categories.value),
+      quizzes: quizzes.ok
+        ? quizzes.value.map((quiz) => ({
+            id: quiz.id,
+            title: quiz.title,
+            questionCount: quiz.questions.length,
+            lessonTitle: shownBy.get(quiz.id) ?? null
+          }))
+        : null
     }
   }
 }
@@ -398,8 +412,7 @@ export const lessonEditor = async (courseId: string, lessonId: string): Promise<
     if (found.ok) media = encodeMedia(found.value)
   }
   if (content?.kind === "quiz") {
-    // Learning has no owner's read of a quiz with its answers: an update that changes nothing answers the quiz.
-    const found = await lectern((c) => c.learning.quiz.update({ id: content.quizId }))
+    const found = await lectern((c) => c.learning.quiz.get({ id: content.quizId }))
     if (found.ok) quiz = encodeQuiz(found.value)
   }
   return {
@@ -480,6 +493,15 @@ export const saveQuiz = async (save: QuizSave): Promise<Outcome<{ readonly lesso
     isPreview: save.isPreview,
     content: { kind: "quiz", quizId }
   })
+}
+
+/** Deletes a quiz no lesson shows (the course editor offers it only for those). */
+export const deleteQuiz = async (form: FormData): Promise<FormFailure | { readonly deleted: true }> => {
+  const input = validate(Schema.Struct({ id: QuizId }), { id: text(form, "id") })
+  if (Either.isLeft(input)) return input.left
+  const deleted = await lectern((c) => c.learning.quiz.delete(input.right))
+  if (!deleted.ok) return describe(deleted.error)
+  return { deleted: true }
 }
 
 // ---------------------------------------------------------------- media, captions, the upload token

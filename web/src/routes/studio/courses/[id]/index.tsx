@@ -1,5 +1,5 @@
-// A course in the studio: its review status, feedback and history, submitting for review, its details and its
-// curriculum; links to its assignments and roster.
+// A course in the studio: its review status, feedback and history, submitting for review, its details, its
+// curriculum and its quizzes (deleting those no lesson shows); links to its assignments and roster.
 import { Title } from "@solidjs/meta"
 import { A, createAsync, type RouteDefinition, type RouteSectionProps, useSubmission } from "@solidjs/router"
 import { For, Match, Show, Switch } from "solid-js"
@@ -9,10 +9,12 @@ import CourseForm from "../../../../components/studio/CourseForm.tsx"
 import CurriculumEditor from "../../../../components/studio/CurriculumEditor.tsx"
 import Refused from "../../../../components/studio/Refused.tsx"
 import { failureOf, succeeded } from "../../../../components/studio/results.ts"
-import { formatDate } from "../../../../lib/format.ts"
+import { formatDate, plural } from "../../../../lib/format.ts"
 import {
   type CourseEditor,
+  deleteQuiz,
   getCourseEditor,
+  type QuizEntry,
   STATUS_NAMES,
   submitForReview,
   type TransitionView,
@@ -96,6 +98,38 @@ function History(props: { readonly history: ReadonlyArray<TransitionView> }) {
   )
 }
 
+function QuizzesPanel(props: { readonly quizzes: ReadonlyArray<QuizEntry>; readonly locked: boolean }) {
+  const removed = useSubmission(deleteQuiz)
+  return (
+    <section aria-labelledby="quizzes-title" class="studio-panel" data-testid="course-quizzes">
+      <h2 id="quizzes-title">Quizzes</h2>
+      <Show when={props.quizzes.length > 0} fallback={<p class="empty">No quizzes yet: add a quiz lesson.</p>}>
+        <ul class="plain-list">
+          <For each={props.quizzes}>
+            {(quiz) => (
+              <li data-testid="course-quiz">
+                <strong>{quiz.title}</strong> · {plural(quiz.questionCount, "question")} ·{" "}
+                <Show when={quiz.lessonTitle} fallback={<span class="hint">not shown in any lesson</span>}>
+                  {(lesson) => <span class="hint">in “{lesson()}”</span>}
+                </Show>
+                <Show when={quiz.lessonTitle === null}>
+                  <form action={deleteQuiz} method="post">
+                    <input type="hidden" name="id" value={quiz.id} />
+                    <button type="submit" class="button button-secondary" disabled={props.locked || removed.pending}>
+                      Delete “{quiz.title}”
+                    </button>
+                  </form>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ul>
+      </Show>
+      <FormError failure={failureOf(removed.result)} />
+    </section>
+  )
+}
+
 function Editor(props: { readonly editor: CourseEditor }) {
   const course = () => props.editor.detail.course
   const locked = () => course().status === "pending_review"
@@ -133,6 +167,7 @@ function Editor(props: { readonly editor: CourseEditor }) {
               disabled={locked()}
             />
           </section>
+          <Show when={props.editor.quizzes}>{(quizzes) => <QuizzesPanel quizzes={quizzes()} locked={locked()} />}</Show>
         </div>
         <ReviewPanel editor={props.editor} />
       </div>
