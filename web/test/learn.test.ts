@@ -1,8 +1,9 @@
 // End to end, the learner's side in a real browser: an admin made by the CLI publishes a course through the typed
 // client (a short FFmpeg video uploaded with tus and transcoded, an article, a quiz with every question kind, an
 // assignment); then in Debian's Chromium a learner resets their password, edits their profile, enrolls, plays the
-// video (hls.js, a quality switch, thumbnails, heartbeats), completes the article, passes the quiz, hands in an
-// assignment with a file, reaches 100% and downloads a certificate that verifies — axe-core on the pages it visits.
+// video (hls.js, a quality switch, thumbnails, heartbeats), completes the article, passes the quiz (a reload mid-attempt
+// continues it), hands in an assignment with a file, reaches 100% and downloads a certificate that verifies; the owner
+// sees the learner by name on the roster and the grading page — axe-core on the pages it visits.
 import { execFile } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -485,6 +486,14 @@ describe("web app: learning", () => {
             await page.getByTestId("start-quiz").click()
             await page.getByTestId("countdown").waitFor()
             expect(await page.getByTestId("countdown").textContent()).toMatch(/Time left: (10:00|9:5\d)/)
+            // A reload continues the attempt (quiz.current): the same attempt and clock, no new one started.
+            await page.reload()
+            await page.waitForSelector("body[data-hydrated]")
+            await page.getByTestId("quiz-resumed").waitFor()
+            await page.getByRole("heading", { name: "Attempt 1" }).waitFor()
+            expect(await page.getByTestId("start-quiz").count()).toBe(0)
+            await page.getByTestId("countdown").waitFor()
+            expect(await page.getByTestId("countdown").textContent()).toMatch(/Time left: (10:00|9:[45]\d)/)
             await page.getByRole("radio", { name: "Effect.runPromise" }).check()
             await page.getByRole("checkbox", { name: "Effect.fail" }).check()
             await page.getByRole("checkbox", { name: "Effect.sync" }).check()
@@ -590,6 +599,30 @@ describe("web app: learning", () => {
             await page.getByTestId("certificate-valid").filter({ hasText: "Lin Q. Learner" }).waitFor()
           })
           yield* screenshot(page, "11-verified")
+
+          // The course's owner (the admin here) sees the learner by name on the roster and the submissions.
+          const ownerContext = yield* Effect.acquireRelease(
+            step("owner context", () => browser.newContext({ viewport: { width: 1280, height: 900 } })),
+            (context) => Effect.promise(() => context.close())
+          )
+          const owner = yield* step("owner page", () => ownerContext.newPage())
+          owner.setDefaultTimeout(20_000)
+          yield* visit(owner, `${url}/login?next=${encodeURIComponent(`/studio/courses/${course.id}/roster`)}`)
+          yield* step("the owner signs in", async () => {
+            await owner.getByLabel("Email").fill(ADMIN_EMAIL)
+            await owner.getByLabel("Password").fill(ADMIN_PASSWORD)
+            await owner.getByRole("button", { name: "Sign in" }).click()
+            await owner.waitForURL((target) => target.pathname === `/studio/courses/${course.id}/roster`)
+          })
+          yield* step("the roster names the learner", async () => {
+            await owner.getByTestId("roster-learner").filter({ hasText: "Lin Q. Learner" }).waitFor()
+          })
+          yield* screenshot(owner, "12-roster")
+          yield* visit(owner, `${url}/studio/courses/${course.id}/assignments`)
+          yield* step("the submissions name the learner", async () => {
+            await owner.getByTestId("submission-learner").filter({ hasText: "Lin Q. Learner" }).waitFor()
+          })
+          yield* screenshot(owner, "13-submissions")
 
           // Sign out everywhere: back at the sign-in page, and the old session no longer opens my learning.
           yield* visit(page, `${url}/account`)

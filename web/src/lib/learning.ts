@@ -57,12 +57,24 @@ export interface SectionEntry {
   readonly lessons: ReadonlyArray<LessonEntry>
 }
 
+/** An attempt started earlier and not yet submitted, with the server's time when the page was made. */
+export interface OpenAttempt {
+  readonly attempt: Attempt
+  readonly serverNow: string
+}
+
 /** What the current lesson shows. */
 export type LessonBody =
   | { readonly kind: "video"; readonly playback: Playback }
   | { readonly kind: "article"; readonly html: string }
   | { readonly kind: "embed"; readonly embedUrl: string; readonly provider: string }
-  | { readonly kind: "quiz"; readonly quizId: string; readonly attempts: ReadonlyArray<AttemptListItem> }
+  | {
+      readonly kind: "quiz"
+      readonly quizId: string
+      readonly attempts: ReadonlyArray<AttemptListItem>
+      /** The learner's attempt still open (quiz.current), continued on this page; null when there is none. */
+      readonly open: OpenAttempt | null
+    }
   | { readonly kind: "unavailable"; readonly message: string }
 
 /** A course as its learner sees it: progress, curriculum with ticks. */

@@ -313,3 +313,6 @@ export const KIND_NAMES: Readonly<Record<string, string>> = {
 
 /** A short, stable label for a user the pages only know by id (no public profiles yet). */
 export const shortId = (id: string) => id.slice(0, 8)
+
+/** A learner as creators see them: their display name, or a short id for an account auth no longer knows. */
+export const learnerLabel = (name: string | null, userId: string) => name ?? `Learner ${shortId(userId)}`

@@ -223,8 +223,17 @@ const lessonBody = async (lesson: Catalog.Lesson): Promise<LessonBody> => {
     case "embed":
       return { kind: "embed", embedUrl: content.embedUrl, provider: content.provider }
     case "quiz": {
-      const attempts = await lectern((c) => c.learning.quiz.attempts({ quizId: content.quizId }))
-      return { kind: "quiz", quizId: content.quizId, attempts: attempts.ok ? encodeAttempts(attempts.value) : [] }
+      // An attempt started before a reload is continued (quiz.current), not replaced by a new one that would count.
+      const [attempts, open] = await Promise.all([
+        lectern((c) => c.learning.quiz.attempts({ quizId: content.quizId })),
+        lectern((c) => c.learning.quiz.current({ quizId: content.quizId }))
+      ])
+      return {
+        kind: "quiz",
+        quizId: content.quizId,
+        attempts: attempts.ok ? encodeAttempts(attempts.value) : [],
+        open: open.ok ? { attempt: encodeAttempt(open.value), serverNow: new Date().toISOString() } : null
+      }
     }
   }
 }

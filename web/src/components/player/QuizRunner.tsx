@@ -1,7 +1,7 @@
 // A quiz lesson: earlier attempts, starting an attempt, answering every question kind (choice, true/false, text,
 // number, ordering with move buttons, matching), a countdown for timed quizzes, and the graded result.
 import { useAction } from "@solidjs/router"
-import { createSignal, For, Match, onCleanup, Show, Switch } from "solid-js"
+import { createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js"
 import { formatDate } from "../../lib/format.ts"
 import {
   type Answer,
@@ -9,6 +9,7 @@ import {
   type AttemptListItem,
   failureText,
   type Graded,
+  type OpenAttempt,
   type QuestionView,
   startQuiz,
   submitQuiz
@@ -289,6 +290,8 @@ function Result(props: { readonly graded: Graded; readonly attempt: Attempt }) {
 export default function QuizRunner(props: {
   readonly quizId: string
   readonly attempts: ReadonlyArray<AttemptListItem>
+  /** An attempt started before this page was loaded: it is continued rather than a new one started. */
+  readonly open: OpenAttempt | null
   readonly onGraded: (graded: Graded) => void
 }) {
   const start = useAction(startQuiz)
@@ -310,6 +313,32 @@ export default function QuizRunner(props: {
 
   const passed = () => props.attempts.some((item) => item.passed === true)
 
+  /** Counts down to `deadline` (the server's), shifted by how far this clock runs ahead of the server's. */
+  const countDown = (deadline: string | null, skew: number) => {
+    stopTimer()
+    if (deadline === null) return setRemaining(undefined)
+    const ends = Date.parse(deadline) + Math.max(0, skew)
+    const tick = () => {
+      const left = Math.max(0, Math.round((ends - Date.now()) / 1000))
+      setRemaining(left)
+      if (left === 0) {
+        stopTimer()
+        void hand(true)
+      }
+    }
+    tick()
+    timer = setInterval(tick, 1000)
+  }
+
+  // A continued attempt is shown once the page runs in the browser (rendered there, like a new one), its countdown
+  // measured against the server's time when the page was made.
+  onMount(() => {
+    const open = props.open
+    if (open === null) return
+    setAttempt(open.attempt)
+    countDown(open.attempt.deadline, Date.now() - Date.parse(open.serverNow))
+  })
+
   const begin = async () => {
     setBusy(true)
     setError(undefined)
@@ -320,22 +349,8 @@ export default function QuizRunner(props: {
     if (result === undefined) return setError("The quiz could not be started. Try again.")
     if (!result.ok) return setError(failureText(result.error))
     setAttempt(result.value)
-    const deadline = result.value.deadline
-    if (deadline !== null) {
-      // The server's clock fixed the deadline; measure it from when the attempt started, on this clock.
-      const skew = Date.now() - Date.parse(result.value.startedAt)
-      const ends = Date.parse(deadline) + Math.max(0, skew)
-      const tick = () => {
-        const left = Math.max(0, Math.round((ends - Date.now()) / 1000))
-        setRemaining(left)
-        if (left === 0) {
-          stopTimer()
-          void hand(true)
-        }
-      }
-      tick()
-      timer = setInterval(tick, 1000)
-    }
+    // The server's clock fixed the deadline; measure it from when the attempt started, on this clock.
+    countDown(result.value.deadline, Date.now() - Date.parse(result.value.startedAt))
     queueMicrotask(() => document.getElementById("quiz-attempt-title")?.focus())
   }
 
@@ -422,6 +437,12 @@ export default function QuizRunner(props: {
                   </p>
                 </Show>
               </div>
+              <Show when={current().attemptId === props.open?.attempt.attemptId}>
+                <p class="hint" data-testid="quiz-resumed">
+                  You started this attempt earlier: it goes on where you left it, with the same questions and time
+                  limit. Answers you gave before leaving the page were not kept.
+                </p>
+              </Show>
               <For each={current().questions}>
                 {(question, index) => (
                   <Question
@@ -437,6 +458,9 @@ export default function QuizRunner(props: {
               </button>
             </form>
           )}
+        </Match>
+        <Match when={props.open !== null && attempt() === undefined && graded() === undefined}>
+          <p data-testid="quiz-continuing">Continuing your attempt…</p>
         </Match>
         <Match when={true}>
           <p>

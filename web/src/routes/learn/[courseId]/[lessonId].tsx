@@ -61,7 +61,9 @@ function Body(props: { readonly page: PlayerPage }) {
         )}
       </Match>
       <Match when={body().kind === "quiz" && (body() as Extract<LessonBody, { kind: "quiz" }>)}>
-        {(quiz) => <QuizRunner quizId={quiz().quizId} attempts={quiz().attempts} onGraded={() => undefined} />}
+        {(quiz) => (
+          <QuizRunner quizId={quiz().quizId} attempts={quiz().attempts} open={quiz().open} onGraded={() => undefined} />
+        )}
       </Match>
       <Match when={body().kind === "unavailable" && (body() as Extract<LessonBody, { kind: "unavailable" }>)}>
         {(unavailable) => (

@@ -14,9 +14,9 @@ import {
   getAssignments,
   getSubmissions,
   gradeSubmission,
+  learnerLabel,
   type SubmissionView,
-  saveAssignment,
-  shortId
+  saveAssignment
 } from "../../../../lib/studio.ts"
 
 export const route = {
@@ -135,8 +135,10 @@ function Submissions(props: { readonly assignment: AssignmentView }) {
               {(submission) => (
                 <li class="submission" data-testid="submission">
                   <p>
-                    <strong>Learner {shortId(submission.userId)}</strong> · revision {submission.revision} ·{" "}
-                    {formatDate(submission.submittedAt)} ·{" "}
+                    <strong data-testid="submission-learner">
+                      {learnerLabel(submission.learnerName, submission.userId)}
+                    </strong>{" "}
+                    · revision {submission.revision} · {formatDate(submission.submittedAt)} ·{" "}
                     {submission.status === "graded"
                       ? `graded ${submission.score}/${props.assignment.maxScore}`
                       : "not graded yet"}

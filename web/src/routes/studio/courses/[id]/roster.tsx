@@ -1,11 +1,11 @@
-// A course's learners (enrollment.roster): when they joined, their progress and completion, in keyset pages.
+// A course's learners (enrollment.roster): their names, when they joined, their progress and completion, in keyset pages.
 import { Title } from "@solidjs/meta"
 import { A, createAsync, type RouteSectionProps, useSearchParams } from "@solidjs/router"
 import { For, Show } from "solid-js"
 import Loaded from "../../../../components/Loaded.tsx"
 import Refused from "../../../../components/studio/Refused.tsx"
 import { formatDate } from "../../../../lib/format.ts"
-import { getRoster, shortId } from "../../../../lib/studio.ts"
+import { getRoster, learnerLabel } from "../../../../lib/studio.ts"
 
 export default function RosterPage(props: RouteSectionProps) {
   const [params] = useSearchParams<{ cursor?: string }>()
@@ -37,7 +37,7 @@ export default function RosterPage(props: RouteSectionProps) {
                   <For each={value.page.items}>
                     {(entry) => (
                       <tr>
-                        <td>{shortId(entry.userId)}</td>
+                        <td data-testid="roster-learner">{learnerLabel(entry.name, entry.userId)}</td>
                         <td>{formatDate(entry.enrolledAt)}</td>
                         <td>
                           <progress max="100" value={entry.progressPercent} aria-label="Progress">
