@@ -12,6 +12,8 @@ import {
   courseInput,
   makeCatalogTestLayer,
   makeClient,
+  rawCall,
+  serveCatalogOverHttp,
   type TestUser,
   userWith
 } from "./fixtures.ts"
@@ -117,6 +119,20 @@ describe("catalog: the review queue", () => {
         expect(after.items.map((item) => item.course.id)).toEqual([third.id, fourth.id, first.id])
         const resubmitted = after.items[2]
         expect(resubmitted?.submittedAt.epochMillis).toBeGreaterThanOrEqual(head?.submittedAt.epochMillis ?? Infinity)
+
+        // Over HTTP, a payload the contract does not allow is refused as InvalidInput by the server.
+        const url = yield* serveCatalogOverHttp
+        for (const payload of [
+          { limit: 0 },
+          { limit: 101 },
+          { limit: 2.5 },
+          { cursor: "x".repeat(513) },
+          { status: "x" }
+        ]) {
+          const response = yield* rawCall(url, "course.reviewQueue", payload, admin.token)
+          const [reply] = JSON.parse(response.text)
+          expect(reply?.exit?.cause?.error?._tag).toBe("InvalidInput")
+        }
 
         // A cursor the queue did not give out is refused.
         for (const bad of ["nope", "rq1.0", "rq1.-4", "rq1.1e3", "rq1.99999999999999999999"]) {
