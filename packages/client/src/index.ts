@@ -22,6 +22,9 @@ export interface Caller {
 
 const currentCaller = FiberRef.unsafeMake<Caller>({})
 
+/** The caller the calling fiber runs as (`asCaller`); empty outside one. */
+export const callerOf: Effect.Effect<Caller> = FiberRef.get(currentCaller)
+
 /** Runs `effect`'s calls as `caller`; a client's own `accessToken` or `forwarding` option, when set, still wins. */
 export const asCaller =
   (caller: Caller) =>

@@ -2,9 +2,11 @@
 
 import { describe, expect, it } from "@effect/vitest"
 import { asCaller, makeLectern } from "@lectern/client"
-import { Email } from "@lectern/domain"
+import { makeLeanLectern } from "@lectern/client/Lean"
+import { Catalog } from "@lectern/contracts"
+import { Email, Slug } from "@lectern/domain"
 import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Exit, Layer, Schema } from "effect"
 
 const PASSWORD = "a long and private passphrase"
 const ADMIN_EMAIL = "first.admin@example.com"
@@ -98,6 +100,39 @@ describe("gateway process", () => {
         for (const [caller, seen] of names) expect(seen).toBe(caller)
         // Outside asCaller the shared client sends no token.
         expect((yield* shared.auth.user.me().pipe(Effect.flip))._tag).toBe("Unauthorized")
+      })
+    )
+
+    it.scoped("the lean client answers every kind of call exactly as the stock client does", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Gateway
+        const stock = yield* makeLectern({ baseUrl: url })
+        const lean = makeLeanLectern({ baseUrl: url })
+        const both = <A, E>(call: (client: typeof stock) => Effect.Effect<A, E>) =>
+          Effect.all([Effect.exit(call(stock)), Effect.exit(call(lean))])
+        const same = <A, E>(call: (client: typeof stock) => Effect.Effect<A, E>) =>
+          Effect.map(both(call), ([fromStock, fromLean]) => {
+            expect(fromLean).toEqual(fromStock)
+            return fromLean
+          })
+        const categories = yield* same((c) => c.catalog.category.list())
+        expect(Exit.isSuccess(categories)).toBe(true)
+        const page = yield* same((c) => c.catalog.course.search({ sort: "newest", limit: 2 }))
+        const slug = Exit.isSuccess(page) ? page.value.items[0]?.slug : undefined
+        if (slug === undefined) return yield* Effect.dieMessage("no demo course")
+        const detail = yield* same((c) => c.catalog.course.get({ slug }))
+        expect(Exit.isSuccess(detail) && detail.value instanceof Catalog.CourseDetail).toBe(true)
+        // Typed failures: from the handler, and from the Authentication middleware.
+        const missing = yield* same((c) => c.catalog.course.get({ slug: Slug.make("no-such-course-here") }))
+        expect(Exit.isFailure(missing) && JSON.stringify(missing.cause)).toContain("CourseNotFound")
+        const anonymous = yield* same((c) => c.auth.user.me())
+        expect(Exit.isFailure(anonymous) && JSON.stringify(anonymous.cause)).toContain("Unauthorized")
+        // A signed-in caller through asCaller, and a bad token.
+        const session = yield* stock.auth.session.login({ email: email(ADMIN_EMAIL), password: ADMIN_PASSWORD })
+        const me = yield* same((c) => c.auth.user.me().pipe(asCaller({ accessToken: session.accessToken })))
+        expect(Exit.isSuccess(me) && me.value.email).toBe(ADMIN_EMAIL)
+        const forged = yield* same((c) => c.auth.user.me().pipe(asCaller({ accessToken: "not.a.token" })))
+        expect(Exit.isFailure(forged)).toBe(true)
       })
     )
 
