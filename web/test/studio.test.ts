@@ -1,143 +1,64 @@
-// End to end in Chromium: a learner applies to become a creator, an admin approves, the creator builds a course
-// (a video uploaded with tus and transcoded, an article, a quiz), reorders it from the keyboard and submits it; the
-// admin approves it and it appears in public search. axe-core on the studio pages, a screenshot per page.
-import { execFile } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { promisify } from "node:util"
+// The issue's journey, end to end in Chromium: a learner registers and verifies through the dev mailbox and applies to
+// become a creator; the admin (made by the CLI) approves; the creator builds a course (an FFmpeg video uploaded with tus
+// and transcoded, an article, a quiz), reorders it from the keyboard and submits it; the admin approves it; a second
+// learner finds it by search, enrolls, watches the video (hls.js, a quality switch), reads the article, passes the quiz
+// and downloads a certificate whose code verifies. axe-core on the studio, admin and learner pages, a screenshot each.
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
-import axe from "axe-core"
-import { Data, Effect, Layer, Schema } from "effect"
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core"
-import { ensureWebBuild } from "../scripts/ensure-build.ts"
+import { Effect, Layer } from "effect"
+import type { Page } from "playwright-core"
+import {
+  artefacts,
+  gatewayWithCliAdmin,
+  hydrated,
+  launchChromium,
+  newPage,
+  registerAndVerify,
+  signIn,
+  step,
+  testVideo,
+  visit,
+  watchVideoLesson
+} from "./support/browser.ts"
 
-const ARTEFACTS = new URL("../test-results/studio/", import.meta.url).pathname
 const PASSWORD = "a long and private passphrase"
 const ADMIN_EMAIL = "studio.admin@example.com"
 const ADMIN_PASSWORD = "the studio admin's passphrase"
 const COURSE_TITLE = "Effect Schemas in Practice"
 
-class StepFailed extends Data.TaggedError("StepFailed")<{ readonly step: string; readonly cause: unknown }> {}
-
-/** One awaited piece of the journey, named in the failure. */
-const step = <A>(name: string, run: () => Promise<A>) =>
-  Effect.tryPromise({ try: run, catch: (cause) => new StepFailed({ step: name, cause }) })
-
-/** The web app built when stale, then the gateway as `npm start` runs it, with a first admin, on a fresh data dir. */
 class Gateway extends Effect.Service<Gateway>()("web/test/StudioGateway", {
-  scoped: Effect.sync(() => ensureWebBuild({ quiet: true })).pipe(
-    Effect.zipRight(
-      startGatewayProcess({
-        ACCESS_LOG: "false",
-        LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,
-        LECTERN_ADMIN_PASSWORD: ADMIN_PASSWORD
-      })
-    ),
-    Effect.mapError((error) => new Error(`the gateway did not start:\n${error.output.slice(-4000)}`))
-  )
+  scoped: gatewayWithCliAdmin({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD })
 }) {}
 
-class Chromium extends Effect.Service<Chromium>()("web/test/StudioChromium", {
-  scoped: Effect.acquireRelease(
-    step("launch chromium", () =>
-      chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-      })
-    ),
-    (browser: Browser) => Effect.promise(() => browser.close())
-  )
-}) {}
+class Chromium extends Effect.Service<Chromium>()("web/test/StudioChromium", { scoped: launchChromium }) {}
 
-/** A 2-second 320×180 H.264/AAC clip from FFmpeg's test sources, removed with the scope. */
-const sampleVideo = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "lectern-studio-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-).pipe(
-  Effect.flatMap((dir) =>
-    step("ffmpeg", async () => {
-      const path = join(dir, "welcome.mp4")
-      await promisify(execFile)("ffmpeg", [
-        ...["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=2"],
-        ...["-f", "lavfi", "-i", "sine=frequency=440:duration=2"],
-        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", path]
-      ])
-      return path
-    })
-  )
-)
+const { screenshot, checkPage } = artefacts(new URL("../test-results/studio/", import.meta.url).pathname)
 
-const Violations = Schema.Array(
-  Schema.Struct({ id: Schema.String, impact: Schema.NullOr(Schema.String), help: Schema.String, nodes: Schema.Number })
-)
-
-/** axe-core's serious and critical violations on the page as it is now. */
-const seriousViolations = (page: Page) =>
-  step("axe", async () => {
-    await page.evaluate(axe.source)
-    const found = await page.evaluate(
-      "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => " +
-        "({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.length })))"
-    )
-    return Schema.decodeUnknownSync(Violations)(found).filter((v) => v.impact === "serious" || v.impact === "critical")
-  })
-
-const screenshot = (page: Page, name: string) =>
-  step(`screenshot ${name}`, () => page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true }))
-
-/** A screenshot, then axe: no serious or critical violations. */
-const checkPage = (page: Page, name: string) =>
-  Effect.gen(function* () {
-    yield* screenshot(page, name)
-    expect(yield* seriousViolations(page), name).toEqual([])
-  })
-
-const hydrated = (page: Page) => page.waitForSelector("body[data-hydrated]")
-
-/** Navigates and waits until the page has hydrated (its handlers are attached). */
-const visit = (page: Page, url: string) =>
-  step(`visit ${url}`, async () => {
-    await page.goto(url)
-    await hydrated(page)
-  })
-
-const newPage = (browser: Browser, width: number, problems: Array<string>) =>
-  Effect.gen(function* () {
-    const context: BrowserContext = yield* Effect.acquireRelease(
-      step("context", () => browser.newContext({ viewport: { width, height: 900 } })),
-      (context) => Effect.promise(() => context.close())
-    )
-    const page = yield* step("page", () => context.newPage())
-    page.setDefaultTimeout(15_000)
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`))
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(`console: ${message.text()}`)
-    })
-    return page
-  })
-
-describe("studio and admin", () => {
-  it.layer(Layer.mergeAll(Gateway.Default, Chromium.Default), { timeout: 180_000 })((it) => {
+describe("the journey: studio, admin and learner", () => {
+  it.layer(Layer.mergeAll(Gateway.Default, Chromium.Default), { timeout: 240_000 })((it) => {
     it.scoped(
-      "a learner becomes a creator, builds a course with a video, an article and a quiz; an admin publishes it",
+      "a learner becomes a creator and publishes a course with an admin's approval; a second learner completes it",
       () =>
         Effect.gen(function* () {
           const { url, output } = yield* Gateway
           const browser = yield* Chromium
-          const video = yield* sampleVideo
-          mkdirSync(ARTEFACTS, { recursive: true })
+          // A 6-second 720p clip: a ladder of two rungs, short enough to watch through (the server credits only what
+          // really played).
+          const video = yield* testVideo(6)
           const problems: Array<string> = []
           // The creator works on a 360 px phone, the admin on a desktop.
           const creator = yield* newPage(browser, 360, problems)
           const admin = yield* newPage(browser, 1280, problems)
-          // When a step fails, both pages as they were go to the artefacts.
+          // When a step fails, the pages as they were go to the artefacts.
+          let learnerPage: Page | undefined
           yield* Effect.addFinalizer((exit) =>
             exit._tag === "Success"
               ? Effect.void
-              : Effect.all([screenshot(creator, "failed-creator"), screenshot(admin, "failed-admin")]).pipe(
+              : Effect.all([
+                  screenshot(creator, "failed-creator"),
+                  screenshot(admin, "failed-admin"),
+                  ...(learnerPage ? [screenshot(learnerPage, "failed-learner")] : [])
+                ]).pipe(
                   Effect.timeout("5 seconds"),
                   Effect.ignore,
                   Effect.zipRight(Effect.sync(() => console.error(output().slice(-6000))))
@@ -154,26 +75,7 @@ describe("studio and admin", () => {
 
           // A learner registers and verifies through the dev mailbox.
           const email = `creator.${Date.now()}@example.com`
-          yield* visit(creator, `${url}/register`)
-          yield* step("register", async () => {
-            await creator.getByLabel("Name").fill("Grace Creator")
-            await creator.getByLabel("Email").fill(email)
-            await creator.getByLabel("Password").fill(PASSWORD)
-            await creator.getByRole("button", { name: "Create account" }).click()
-            await creator.waitForURL(/\/verify-email\?email=/)
-          })
-          yield* visit(creator, `${url}/dev/mailbox?to=${encodeURIComponent(email)}`)
-          const code = yield* step("mailbox", async () => {
-            const text = (await creator.getByTestId("mail").first().textContent()) ?? ""
-            return /\b(\d{6})\b/.exec(text)?.[1] ?? ""
-          })
-          yield* visit(creator, `${url}/verify-email?email=${encodeURIComponent(email)}`)
-          yield* step("verify", async () => {
-            await creator.getByLabel("Code").fill(code)
-            await creator.getByRole("button", { name: "Verify and sign in" }).click()
-            await creator.waitForURL(/\/\?welcome=1/)
-            await creator.getByTestId("viewer-name").waitFor()
-          })
+          yield* registerAndVerify(creator, url, { name: "Grace Creator", email, password: PASSWORD })
 
           // A learner may not enter the admin area.
           yield* visit(creator, `${url}/admin`)
@@ -203,14 +105,7 @@ describe("studio and admin", () => {
           yield* checkPage(creator, "03-studio-pending")
 
           // The admin signs in and approves the application with a note.
-          yield* visit(admin, `${url}/login?next=${encodeURIComponent("/admin/applications")}`)
-          yield* step("admin signs in", async () => {
-            await admin.getByLabel("Email").fill(ADMIN_EMAIL)
-            await admin.getByLabel("Password").fill(ADMIN_PASSWORD)
-            await admin.getByRole("button", { name: "Sign in" }).click()
-            await admin.waitForURL(/\/admin\/applications/)
-            await hydrated(admin)
-          })
+          yield* signIn(admin, url, { email: ADMIN_EMAIL, password: ADMIN_PASSWORD }, "/admin/applications")
           yield* step("approve the application", async () => {
             const application = admin.getByTestId("application").filter({ hasText: "Grace Creator" })
             await application.waitFor()
@@ -280,7 +175,10 @@ describe("studio and admin", () => {
             await creator.getByLabel("Lesson title").fill("Why schemas")
             await creator
               .getByLabel("Article (Markdown)")
-              .fill("# Why schemas\n\nTypes vanish at run time; **schemas** stay.")
+              .fill(
+                "# Why schemas\n\nTypes vanish at run time; **schemas** stay." +
+                  '\n\n<script>document.body.dataset.pwned = "yes"</script>\n\n[Docs](https://effect.website)'
+              )
             await creator.getByRole("button", { name: "Create lesson" }).click()
             await creator.waitForURL(/\/lessons\/[0-9a-f-]{36}\?saved=1/)
             await creator.getByRole("heading", { level: 1, name: "Why schemas" }).waitFor()
@@ -399,10 +297,109 @@ describe("studio and admin", () => {
           })
           yield* screenshot(creator, "13-course-published")
 
-          // Anyone finds it by search.
-          yield* visit(admin, `${url}/courses?q=${encodeURIComponent("Schemas in Practice")}`)
-          yield* step("public search", () => admin.getByRole("link", { name: COURSE_TITLE }).waitFor())
-          yield* screenshot(admin, "14-search")
+          // A second learner, on a desktop, registers and finds the course by search.
+          const learner = yield* newPage(browser, 1280, problems, { acceptDownloads: true })
+          learnerPage = learner
+          const scripts: Array<string> = []
+          learner.on("request", (request) => {
+            if (request.resourceType() === "script") scripts.push(new URL(request.url()).pathname)
+          })
+          const learnerEmail = `lin.${Date.now()}@example.com`
+          yield* registerAndVerify(learner, url, { name: "Lin Learner", email: learnerEmail, password: PASSWORD })
+          yield* visit(learner, `${url}/courses`)
+          yield* step("search", async () => {
+            await learner.getByLabel("Search", { exact: true }).fill("Schemas in Practice")
+            await learner.getByRole("button", { name: "Apply filters" }).click()
+            await learner.waitForURL(/\/courses\?q=Schemas\+in\+Practice/)
+            await learner.getByRole("link", { name: COURSE_TITLE }).click()
+            await learner.getByRole("heading", { level: 1, name: COURSE_TITLE }).waitFor()
+            await hydrated(learner)
+          })
+          yield* checkPage(learner, "14-course-page")
+
+          // Enroll, then into the course: the article comes first (it was moved up).
+          const courseId = yield* step("enroll", async () => {
+            await learner.getByRole("button", { name: "Enroll for free" }).click()
+            await learner.getByTestId("go-to-course").click()
+            await learner.waitForURL(/\/learn\/[0-9a-f-]{36}$/)
+            await learner.getByRole("heading", { level: 1, name: COURSE_TITLE }).waitFor()
+            expect(await learner.getByTestId("curriculum-lesson").count()).toBe(3)
+            return new URL(learner.url()).pathname.split("/")[2] ?? ""
+          })
+          yield* screenshot(learner, "15-course-home")
+          const scriptsBeforePlayer = [...scripts]
+
+          // The article: rendered from markdown without its script; marked complete by hand.
+          yield* step("article lesson", async () => {
+            await learner.getByRole("link", { name: "Start the course" }).click()
+            await learner.getByTestId("lesson-title").filter({ hasText: "Why schemas" }).waitFor()
+            await hydrated(learner)
+            await learner.getByRole("heading", { name: "Why schemas", exact: true }).first().waitFor()
+            expect(await learner.locator(".article-body script").count()).toBe(0)
+            expect(await learner.evaluate(() => document.body.dataset.pwned)).toBeUndefined()
+            expect(await learner.locator(".article-body a").getAttribute("rel")).toContain("noopener")
+            await learner.getByTestId("mark-complete").click()
+            await learner.getByTestId("lesson-completed").waitFor()
+            await learner
+              .locator("[data-testid=curriculum-lesson][data-status=completed]")
+              .filter({ hasText: "Why schemas" })
+              .waitFor()
+          })
+          yield* screenshot(learner, "16-article-lesson")
+
+          // The video: hls.js (loaded with the player, not before) plays a level, the quality switches, watching it
+          // through completes the lesson.
+          yield* step("next: the video", () => learner.getByTestId("next-lesson").click())
+          yield* watchVideoLesson(learner, "Welcome")
+          expect(scriptsBeforePlayer.some((path) => /hls/i.test(path))).toBe(false)
+          expect(scripts.some((path) => /hls/i.test(path))).toBe(true)
+          yield* checkPage(learner, "17-video-lesson")
+
+          // The quiz: both answers right, passed, which completes its lesson and the course.
+          yield* step("quiz lesson", async () => {
+            await learner.getByTestId("next-lesson").click()
+            await learner.getByTestId("lesson-title").filter({ hasText: "Check your understanding" }).waitFor()
+            await hydrated(learner)
+            await learner.getByTestId("start-quiz").click()
+            await learner.getByRole("radio", { name: "Schema.decodeUnknown" }).check()
+            await learner.getByRole("radio", { name: "True", exact: true }).check()
+            await learner.getByRole("button", { name: "Submit answers" }).click()
+            await learner.getByTestId("quiz-result").waitFor()
+            expect(await learner.locator("#quiz-result-title").textContent()).toContain("Passed: 100%")
+            await learner
+              .locator("[data-testid=curriculum-lesson][data-status=completed]")
+              .filter({ hasText: "Check your understanding" })
+              .waitFor()
+          })
+          yield* checkPage(learner, "18-quiz-result")
+
+          // The certificate: its PDF downloads through the web app; its code verifies on /verify/:code.
+          yield* visit(learner, `${url}/learn/certificates`)
+          const certificateCode = yield* step("certificate", async () => {
+            const card = learner.getByTestId("certificate").filter({ hasText: COURSE_TITLE })
+            await card.waitFor({ timeout: 30_000 })
+            const shown = (await card.getByTestId("certificate-code").textContent()) ?? ""
+            const [download] = await Promise.all([
+              learner.waitForEvent("download"),
+              card.getByTestId("certificate-pdf").click()
+            ])
+            expect(
+              readFileSync(await download.path())
+                .subarray(0, 5)
+                .toString()
+            ).toBe("%PDF-")
+            expect(download.suggestedFilename()).toMatch(/^certificate-.+\.pdf$/)
+            return shown.trim()
+          })
+          yield* checkPage(learner, "19-certificates")
+          yield* step("verify the certificate", async () => {
+            await learner.getByRole("link", { name: /Check it/ }).click()
+            await learner.waitForURL((target) => target.pathname === `/verify/${certificateCode}`)
+            await learner.getByTestId("certificate-valid").filter({ hasText: "Lin Learner" }).waitFor()
+            await learner.getByTestId("certificate-valid").filter({ hasText: COURSE_TITLE }).waitFor()
+          })
+          yield* screenshot(learner, "20-verified")
+          expect(courseId).toMatch(/^[0-9a-f-]{36}$/)
 
           // The admin's other pages: users (search, the creator's role), dead letters.
           yield* visit(admin, `${url}/admin/users?q=${encodeURIComponent(email)}`)
@@ -411,15 +408,15 @@ describe("studio and admin", () => {
             await user.waitFor()
             expect(await user.getByLabel("Role").inputValue()).toBe("creator")
           })
-          yield* checkPage(admin, "15-admin-users")
+          yield* checkPage(admin, "21-admin-users")
           yield* visit(admin, `${url}/admin/events`)
           yield* step("dead letters", () => admin.getByText("No dead letters.").waitFor())
-          yield* checkPage(admin, "16-admin-events")
+          yield* checkPage(admin, "22-admin-events")
 
           // The refused admin page answered 403, which Chromium logs; nothing else may have gone wrong.
           expect(problems.filter((problem) => !/status of 403/.test(problem))).toEqual([])
         }),
-      { timeout: 170_000 }
+      { timeout: 180_000 }
     )
   })
 })
