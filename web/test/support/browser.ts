@@ -79,18 +79,20 @@ export const seriousViolations = (page: Page) =>
     return Schema.decodeUnknownSync(Violations)(found).filter((v) => v.impact === "serious" || v.impact === "critical")
   })
 
-/** Screenshots into one artefacts folder (made when asked for). */
+/** Screenshots into one artefacts folder, emptied of an earlier run's. */
 export const artefacts = (folder: string) => {
+  rmSync(folder, { recursive: true, force: true })
   mkdirSync(folder, { recursive: true })
+  const file = (name: string) => join(folder, `${name}.png`)
   const screenshot = (page: Page, name: string) =>
-    step(`screenshot ${name}`, () => page.screenshot({ path: join(folder, `${name}.png`), fullPage: true }))
+    step(`screenshot ${name}`, () => page.screenshot({ path: file(name), fullPage: true }))
   /** A screenshot, then axe: no serious or critical violations. */
   const checkPage = (page: Page, name: string) =>
     Effect.gen(function* () {
       yield* screenshot(page, name)
       expect(yield* seriousViolations(page), name).toEqual([])
     })
-  return { screenshot, checkPage }
+  return { file, screenshot, checkPage }
 }
 
 export const hydrated = (page: Page) => page.waitForSelector("body[data-hydrated]")
