@@ -107,12 +107,42 @@ const toRequest = async (req: IncomingMessage, signal: AbortSignal) => {
   })
 }
 
+/** Form fields whose values never travel back in a cookie. */
+const SECRET_FIELD = /pass|secret|token|code/i
+
+/**
+ * SolidStart answers a failed no-JavaScript form post with a `flash` cookie carrying the submitted form, so the page
+ * can show the error beside it — passwords and codes included, in plain text, in the browser's cookie jar. This keeps
+ * the cookie but drops those fields from it (the page shows the error; the user types the secret again), and marks it
+ * SameSite=Lax like the app's own cookies. Other cookies pass as they are.
+ */
+export const withoutSecretsInFlash = (cookie: string): string => {
+  if (!cookie.startsWith("flash=")) return cookie
+  const end = cookie.indexOf(";")
+  const rest = end === -1 ? "" : cookie.slice(end)
+  try {
+    const flash = JSON.parse(decodeURIComponent(cookie.slice("flash=".length, end === -1 ? undefined : end)))
+    if (Array.isArray(flash?.input)) {
+      flash.input = flash.input.map((argument: unknown) =>
+        Array.isArray(argument) && argument.every((entry) => Array.isArray(entry) && entry.length === 2)
+          ? argument.filter(([name]) => !(typeof name === "string" && SECRET_FIELD.test(name)))
+          : argument
+      )
+    }
+    const sameSite = /;\s*samesite=/i.test(rest) ? "" : " SameSite=Lax;"
+    return `flash=${encodeURIComponent(JSON.stringify(flash))}${rest}${sameSite}`
+  } catch {
+    // Not the shape SolidStart writes: drop its value rather than pass on what it may hold.
+    return `flash=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`
+  }
+}
+
 const writeResponse = async (req: IncomingMessage, res: ServerResponse, response: Response) => {
   res.statusCode = response.status
   response.headers.forEach((value, name) => {
     if (name !== "set-cookie") res.setHeader(name, value)
   })
-  const cookies = response.headers.getSetCookie()
+  const cookies = response.headers.getSetCookie().map(withoutSecretsInFlash)
   if (cookies.length > 0) res.setHeader("set-cookie", cookies)
   if (response.body === null || req.method === "HEAD") {
     await response.body?.cancel()

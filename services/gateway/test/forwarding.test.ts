@@ -44,6 +44,10 @@ const registerThroughWebApp = (url: string, action: string, address: string) =>
       body: form
     })
     const flash = response.headers.getSetCookie().find((cookie) => cookie.startsWith("flash="))
+    // The flash cookie tells the page what failed, never the password that was typed.
+    if (flash !== undefined && decodeURIComponent(flash).includes(PASSWORD)) {
+      throw new Error(`the flash cookie carries the password: ${flash}`)
+    }
     return {
       registered: response.headers.get("location")?.startsWith("/verify-email") === true,
       tooMany: flash !== undefined && decodeURIComponent(flash).includes('"tag":"TooManyAttempts"')
