@@ -306,16 +306,47 @@ describe("the journey: studio, admin and learner", () => {
           })
           const learnerEmail = `lin.${Date.now()}@example.com`
           yield* registerAndVerify(learner, url, { name: "Lin Learner", email: learnerEmail, password: PASSWORD })
+          // The browse page's minimum rating goes into the URL; the new course has no rating yet, so 4★ finds nothing.
           yield* visit(learner, `${url}/courses`)
-          yield* step("search", async () => {
+          yield* step("search with a minimum rating", async () => {
             await learner.getByLabel("Search", { exact: true }).fill("Schemas in Practice")
+            await learner.getByLabel("Rating").selectOption("4")
             await learner.getByRole("button", { name: "Apply filters" }).click()
-            await learner.waitForURL(/\/courses\?q=Schemas\+in\+Practice/)
-            await learner.getByRole("link", { name: COURSE_TITLE }).click()
+            await learner.waitForURL((target) => target.searchParams.get("rating") === "4")
+            expect(new URL(learner.url()).searchParams.get("q")).toBe("Schemas in Practice")
+            await learner.getByText("No course matches these filters.").waitFor()
+            expect(await learner.getByLabel("Rating").inputValue()).toBe("4")
+          })
+          yield* checkPage(learner, "14-search-min-rating")
+
+          // The header's type-ahead (a combobox): suggestions as they type, arrow keys, Escape, Enter opens the course.
+          const searchBox = learner.getByRole("combobox", { name: "Find a course" })
+          const suggestion = learner.getByRole("option", { name: COURSE_TITLE })
+          yield* step("type-ahead suggests the course", async () => {
+            expect(await searchBox.getAttribute("aria-expanded")).toBe("false")
+            await searchBox.pressSequentially("schemas in pr", { delay: 20 })
+            await suggestion.waitFor()
+            expect(await searchBox.getAttribute("aria-expanded")).toBe("true")
+            const listbox = learner.getByRole("listbox", { name: "Suggested courses" })
+            expect(await searchBox.getAttribute("aria-controls")).toBe(await listbox.getAttribute("id"))
+            await searchBox.press("ArrowDown")
+            expect(await suggestion.getAttribute("aria-selected")).toBe("true")
+            expect(await searchBox.getAttribute("aria-activedescendant")).toBe(await suggestion.getAttribute("id"))
+          })
+          yield* checkPage(learner, "15-type-ahead")
+          yield* step("Escape closes, Enter opens the course", async () => {
+            await searchBox.press("Escape")
+            await suggestion.waitFor({ state: "hidden" })
+            expect(await searchBox.getAttribute("aria-expanded")).toBe("false")
+            expect(await searchBox.getAttribute("aria-activedescendant")).toBeNull()
+            await searchBox.press("ArrowDown")
+            await suggestion.waitFor()
+            await searchBox.press("Enter")
+            await learner.waitForURL(/\/courses\/[^/?]+$/)
             await learner.getByRole("heading", { level: 1, name: COURSE_TITLE }).waitFor()
             await hydrated(learner)
           })
-          yield* checkPage(learner, "14-course-page")
+          yield* checkPage(learner, "16-course-page")
 
           // Enroll, then into the course: the article comes first (it was moved up).
           const courseId = yield* step("enroll", async () => {
@@ -326,7 +357,7 @@ describe("the journey: studio, admin and learner", () => {
             expect(await learner.getByTestId("curriculum-lesson").count()).toBe(3)
             return new URL(learner.url()).pathname.split("/")[2] ?? ""
           })
-          yield* screenshot(learner, "15-course-home")
+          yield* screenshot(learner, "17-course-home")
           const scriptsBeforePlayer = [...scripts]
 
           // The article: rendered from markdown without its script; marked complete by hand.
@@ -345,7 +376,7 @@ describe("the journey: studio, admin and learner", () => {
               .filter({ hasText: "Why schemas" })
               .waitFor()
           })
-          yield* screenshot(learner, "16-article-lesson")
+          yield* screenshot(learner, "18-article-lesson")
 
           // The video: hls.js (loaded with the player, not before) plays a level, the quality switches, watching it
           // through completes the lesson.
@@ -353,7 +384,7 @@ describe("the journey: studio, admin and learner", () => {
           yield* watchVideoLesson(learner, "Welcome")
           expect(scriptsBeforePlayer.some((path) => /hls/i.test(path))).toBe(false)
           expect(scripts.some((path) => /hls/i.test(path))).toBe(true)
-          yield* checkPage(learner, "17-video-lesson")
+          yield* checkPage(learner, "19-video-lesson")
 
           // The quiz: both answers right, passed, which completes its lesson and the course.
           yield* step("quiz lesson", async () => {
@@ -371,7 +402,7 @@ describe("the journey: studio, admin and learner", () => {
               .filter({ hasText: "Check your understanding" })
               .waitFor()
           })
-          yield* checkPage(learner, "18-quiz-result")
+          yield* checkPage(learner, "20-quiz-result")
 
           // The certificate: its PDF downloads through the web app; its code verifies on /verify/:code.
           yield* visit(learner, `${url}/learn/certificates`)
@@ -391,14 +422,14 @@ describe("the journey: studio, admin and learner", () => {
             expect(download.suggestedFilename()).toMatch(/^certificate-.+\.pdf$/)
             return shown.trim()
           })
-          yield* checkPage(learner, "19-certificates")
+          yield* checkPage(learner, "21-certificates")
           yield* step("verify the certificate", async () => {
             await learner.getByRole("link", { name: /Check it/ }).click()
             await learner.waitForURL((target) => target.pathname === `/verify/${certificateCode}`)
             await learner.getByTestId("certificate-valid").filter({ hasText: "Lin Learner" }).waitFor()
             await learner.getByTestId("certificate-valid").filter({ hasText: COURSE_TITLE }).waitFor()
           })
-          yield* screenshot(learner, "20-verified")
+          yield* screenshot(learner, "22-verified")
           expect(courseId).toMatch(/^[0-9a-f-]{36}$/)
 
           // The admin's other pages: users (search, the creator's role), dead letters.
@@ -408,10 +439,10 @@ describe("the journey: studio, admin and learner", () => {
             await user.waitFor()
             expect(await user.getByLabel("Role").inputValue()).toBe("creator")
           })
-          yield* checkPage(admin, "21-admin-users")
+          yield* checkPage(admin, "23-admin-users")
           yield* visit(admin, `${url}/admin/events`)
           yield* step("dead letters", () => admin.getByText("No dead letters.").waitFor())
-          yield* checkPage(admin, "22-admin-events")
+          yield* checkPage(admin, "24-admin-events")
 
           // The refused admin page answered 403, which Chromium logs; nothing else may have gone wrong.
           expect(problems.filter((problem) => !/status of 403/.test(problem))).toEqual([])

@@ -2,6 +2,7 @@
 import { A, createAsync } from "@solidjs/router"
 import { onMount, type ParentProps, Show, Suspense } from "solid-js"
 import { getViewer, logout } from "../lib/account.ts"
+import SearchBox from "./SearchBox.tsx"
 
 export default function Layout(props: ParentProps) {
   const viewer = createAsync(() => getViewer())
@@ -41,6 +42,14 @@ export default function Layout(props: ParentProps) {
             </Suspense>
           </ul>
         </nav>
+        <search class="header-search" aria-label="Courses">
+          <form method="get" action="/courses">
+            <SearchBox id="site-search" label="Find a course" labelHidden placeholder="Find a course" />
+            <button type="submit" class="button button-small">
+              Search
+            </button>
+          </form>
+        </search>
         <nav aria-label="Account" class="account-nav">
           <Suspense>
             <Show

@@ -17,6 +17,8 @@ export interface SearchParams {
   readonly level?: string | undefined
   readonly language?: string | undefined
   readonly price?: string | undefined
+  /** The least average rating, 0–5 (catalog's `minRating`). */
+  readonly rating?: string | undefined
   readonly sort?: string | undefined
   readonly cursor?: string | undefined
   readonly limit?: number | undefined

@@ -46,6 +46,8 @@ export const search = async (params: SearchParams) => {
       if (language) payload.language = language
       const price = optional(Catalog.PriceFilter, params.price)
       if (price) payload.price = price
+      const minRating = optional(Schema.NumberFromString.pipe(Schema.between(0, 5)), params.rating)
+      if (minRating !== undefined) payload.minRating = minRating
       const sort = optional(Catalog.SearchSort, params.sort)
       if (sort) payload.sort = sort
       const cursor = optional(Cursor, params.cursor)

@@ -1,9 +1,10 @@
-// Browse and search: filters in the URL (q, category, level, language, price, sort), cursor pagination.
+// Browse and search: filters in the URL (q with type-ahead, category, level, language, price, rating, sort), cursor pages.
 import { Title } from "@solidjs/meta"
 import { A, createAsync, type RouteDefinition, useSearchParams } from "@solidjs/router"
 import { For, Show } from "solid-js"
 import CourseList from "../../components/CourseList.tsx"
 import Loaded from "../../components/Loaded.tsx"
+import SearchBox from "../../components/SearchBox.tsx"
 import { getCategories, type SearchParams, searchCourses } from "../../lib/catalog.ts"
 import { formatLanguage, LEVELS, plural } from "../../lib/format.ts"
 import { loadedValue } from "../../lib/outcome.ts"
@@ -16,6 +17,13 @@ const SORTS: ReadonlyArray<readonly [string, string]> = [
   ["popular", "Most learners"],
   ["rating", "Highest rated"]
 ]
+/** Minimum average ratings offered (the URL's `rating`, catalog's `minRating`). */
+const RATINGS: ReadonlyArray<readonly [string, string]> = [
+  ["", "Any rating"],
+  ["4.5", "4.5 stars and up"],
+  ["4", "4 stars and up"],
+  ["3", "3 stars and up"]
+]
 const PRICES: ReadonlyArray<readonly [string, string]> = [
   ["", "Any price"],
   ["free", "Free"],
@@ -24,7 +32,7 @@ const PRICES: ReadonlyArray<readonly [string, string]> = [
 
 type Filters = Omit<SearchParams, "limit">
 
-const FILTER_NAMES = ["q", "category", "level", "language", "price", "sort"] as const
+const FILTER_NAMES = ["q", "category", "level", "language", "price", "rating", "sort"] as const
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
@@ -56,6 +64,7 @@ export default function Browse() {
     level: single(params.level),
     language: single(params.language),
     price: single(params.price),
+    rating: single(params.rating),
     sort: single(params.sort),
     cursor: single(params.cursor)
   })
@@ -68,10 +77,7 @@ export default function Browse() {
       <div class="browse">
         <search aria-label="Course filters">
           <form method="get" action="/courses" class="filters">
-            <div>
-              <label for="filter-q">Search</label>
-              <input id="filter-q" name="q" type="search" value={filters().q ?? ""} />
-            </div>
+            <SearchBox id="filter-q" label="Search" value={filters().q} />
             <div>
               <label for="filter-category">Category</label>
               <select id="filter-category" name="category">
@@ -122,6 +128,18 @@ export default function Browse() {
                 )}
               </For>
             </fieldset>
+            <div>
+              <label for="filter-rating">Rating</label>
+              <select id="filter-rating" name="rating">
+                <For each={RATINGS}>
+                  {([value, label]) => (
+                    <option value={value} selected={(filters().rating ?? "") === value}>
+                      {label}
+                    </option>
+                  )}
+                </For>
+              </select>
+            </div>
             <div>
               <label for="filter-sort">Sort by</label>
               <select id="filter-sort" name="sort">
