@@ -6,7 +6,7 @@ import { redirect } from "@solidjs/router"
 import { Effect, Either, Schema } from "effect"
 import type { CoursePage, SearchParams } from "../lib/catalog.ts"
 import type { FormFailure, Outcome } from "../lib/outcome.ts"
-import { lectern } from "./lectern.ts"
+import { hasSession, lectern } from "./lectern.ts"
 
 const encodeCategories = Schema.encodeSync(Schema.Array(Catalog.Category))
 const encodeSearchPage = Schema.encodeSync(Catalog.SearchPage)
@@ -65,16 +65,19 @@ export const coursePage = async (slug: string): Promise<Outcome<CoursePage>> => 
   const detail = await lectern((c) => c.catalog.course.get(decoded.right))
   if (!detail.ok) return detail
   const courseId = detail.value.course.id
-  const [related, enrollment] = await Promise.all([
+  // Without a session cookie nobody is enrolled: no call needed to know it.
+  const [related, enrolled] = await Promise.all([
     lectern((c) => c.catalog.course.related({ id: courseId, limit: 4 })),
-    lectern((c) => c.learning.enrollment.get({ courseId }))
+    hasSession()
+      ? lectern((c) => c.learning.enrollment.get({ courseId })).then((enrollment) => enrollment.ok)
+      : Promise.resolve(false)
   ])
   return {
     ok: true,
     value: {
       detail: encodeDetail(detail.value),
       related: related.ok ? encodeCards(related.value) : [],
-      enrolled: enrollment.ok
+      enrolled
     }
   }
 }
