@@ -2,67 +2,19 @@
 // out of every session — form fields → typed auth calls → a message for one field, or a redirect.
 import "server-only"
 import { Auth } from "@lectern/contracts"
-import { Email } from "@lectern/domain"
 import { redirect } from "@solidjs/router"
 import { Either, Schema } from "effect"
-import type { Failure, FormFailure, Outcome } from "../lib/outcome.ts"
+import type { FormFailure, Outcome } from "../lib/outcome.ts"
 import type { Profile } from "../lib/profile.ts"
+import { decodeEmail, describeAuthFailure, fieldFailure, invalidEmail, text } from "./authForms.ts"
 import { clearSession, lectern, storeSession } from "./lectern.ts"
-
-const text = (form: FormData, name: string) => {
-  const value = form.get(name)
-  return typeof value === "string" ? value : ""
-}
-
-const fieldFailure = (field: string | undefined, message: string, tag = "InvalidInput"): FormFailure => ({
-  field,
-  message,
-  tag
-})
-
-const decodeEmail = (form: FormData) => Schema.decodeUnknownEither(Email)(text(form, "email").trim())
-const invalidEmail = fieldFailure("email", "Enter a valid email address, like ada@example.com.")
-
-const retryText = (failure: Failure) => {
-  const seconds = Number(failure.retryAfterSeconds ?? 0)
-  return seconds > 90 ? `about ${Math.ceil(seconds / 60)} minutes` : `${Math.max(1, seconds)} seconds`
-}
-
-const describe = (failure: Failure): FormFailure => {
-  switch (failure._tag) {
-    case "InvalidCode":
-      return fieldFailure("code", "This code is wrong or has expired. Check the latest email.", failure._tag)
-    case "WeakPassword":
-      return fieldFailure(
-        "password",
-        failure.reason === "too_short"
-          ? "Use at least 12 characters."
-          : failure.reason === "too_long"
-            ? "This password is too long."
-            : "This password is too common. Choose another one.",
-        failure._tag
-      )
-    case "TooManyAttempts":
-      return fieldFailure(undefined, `Too many attempts. Try again in ${retryText(failure)}.`, failure._tag)
-    case "Unauthorized":
-      return fieldFailure(undefined, "Your session has ended. Sign in again.", failure._tag)
-    case "InvalidInput": {
-      const field = ["email", "password", "code", "name", "bio", "website", "country", "avatarUrl"].find((name) =>
-        failure.message.includes(name)
-      )
-      return fieldFailure(field, failure.message, failure._tag)
-    }
-    default:
-      return fieldFailure(undefined, failure.message || "Something went wrong.", failure._tag)
-  }
-}
 
 export const requestPasswordReset = async (form: FormData): Promise<FormFailure> => {
   const email = decodeEmail(form)
   if (Either.isLeft(email)) return invalidEmail
   // Auth answers the same whether or not the address has an account: nobody learns who is registered.
   const result = await lectern((c) => c.auth.password.requestReset({ email: email.right }))
-  if (!result.ok) return describe(result.error)
+  if (!result.ok) return describeAuthFailure(result.error)
   throw redirect(`/account/reset-password?email=${encodeURIComponent(email.right)}&sent=1`)
 }
 
@@ -74,7 +26,7 @@ export const resetPassword = async (form: FormData): Promise<FormFailure> => {
   const password = text(form, "password")
   if (password.length === 0) return fieldFailure("password", "Choose a new password.")
   const reset = await lectern((c) => c.auth.password.reset({ email: email.right, code, newPassword: password }))
-  if (!reset.ok) return describe(reset.error)
+  if (!reset.ok) return describeAuthFailure(reset.error)
   // Signed in with the new password straight away; when that is not possible, the sign-in page says what to do.
   const session = await lectern((c) => c.auth.session.login({ email: email.right, password }))
   if (!session.ok) throw redirect(`/login?next=${encodeURIComponent("/account?passwordChanged=1")}`)
@@ -137,14 +89,14 @@ export const saveProfile = async (form: FormData): Promise<FormFailure | { reado
       avatarUrl: avatarUrl.right
     })
   )
-  if (!result.ok) return describe(result.error)
+  if (!result.ok) return describeAuthFailure(result.error)
   return { saved: true }
 }
 
 /** Revokes every session of the account (this one too) and drops this browser's cookies. */
 export const signOutEverywhere = async (): Promise<FormFailure> => {
   const result = await lectern((c) => c.auth.session.logoutAll())
-  if (!result.ok && result.error._tag !== "Unauthorized") return describe(result.error)
+  if (!result.ok && result.error._tag !== "Unauthorized") return describeAuthFailure(result.error)
   clearSession()
   throw redirect("/login?signedOut=everywhere")
 }
