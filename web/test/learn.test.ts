@@ -144,6 +144,13 @@ const publishCourse = (lectern: LecternClient, setToken: (token: string | undefi
       title: "Quiz: the basics",
       content: { kind: "quiz", quizId: quiz.id }
     })
+    // An embed lesson, 4 s long; the test stands in for YouTube's player (there is no network here).
+    yield* lectern.catalog.lesson.create({
+      sectionId: section.id,
+      title: "Watch: Effect in four seconds",
+      content: { kind: "embed", url: "https://www.youtube.com/watch?v=dQw4w9WgXcQ" },
+      durationSeconds: 4
+    })
     yield* lectern.learning.assignment.create({
       courseId: course.id,
       title: "Write your first program",
@@ -157,6 +164,31 @@ const publishCourse = (lectern: LecternClient, setToken: (token: string | undefi
     setToken(undefined)
     return { course }
   })
+
+/**
+ * Stands in for YouTube's embedded player: on the page's "listening" message it plays 4 s in real time, posting
+ * infoDelivery ticks (playerState 1, currentTime) every 250 ms to the origin the embed URL names, then ends (state 0).
+ */
+const FAKE_YOUTUBE_PLAYER = `<!doctype html><title>player</title><script>
+  const origin = new URLSearchParams(location.search).get("origin")
+  let started = false
+  addEventListener("message", (event) => {
+    if (started || event.source !== parent || event.origin !== origin) return
+    if (JSON.parse(event.data).event !== "listening") return
+    started = true
+    const send = (info) => parent.postMessage(JSON.stringify({ event: "infoDelivery", info }), origin)
+    parent.postMessage(JSON.stringify({ event: "onReady" }), origin)
+    const begin = performance.now()
+    send({ playerState: 1, currentTime: 0, duration: 4, playbackRate: 1 })
+    const tick = setInterval(() => {
+      const at = Math.min(4, (performance.now() - begin) / 1000)
+      if (at >= 4) {
+        clearInterval(tick)
+        send({ playerState: 0, currentTime: 4 })
+      } else send({ currentTime: at })
+    }, 250)
+  })
+</script>`
 
 /** A verified learner account, made through the typed client (the journey test covers registering in the page). */
 const makeLearner = (lectern: LecternClient, address: string) =>
@@ -250,7 +282,7 @@ describe("web app: learning", () => {
             await page.getByTestId("go-to-course").click()
             await page.waitForURL((target) => target.pathname === `/learn/${course.id}`)
             await page.getByRole("heading", { level: 1, name: "Effect in Practice" }).waitFor()
-            expect(await page.getByTestId("curriculum-lesson").count()).toBe(2)
+            expect(await page.getByTestId("curriculum-lesson").count()).toBe(3)
           })
           // The article, marked complete by hand (the journey checks how articles render).
           yield* step("article lesson", async () => {
@@ -320,6 +352,28 @@ describe("web app: learning", () => {
             return page.url()
           })
           expect(yield* seriousViolations(page)).toEqual([])
+
+          // The embed lesson: a stand-in for YouTube's player (served for its URL) answers the page's "listening"
+          // message as the IFrame Player API does, then plays 4 s in real time with infoDelivery ticks and ends;
+          // the page turns them into played ranges and heartbeats, which complete the lesson.
+          yield* step("fake YouTube player", () =>
+            page.route("https://www.youtube-nocookie.com/embed/**", (route) =>
+              route.fulfill({ contentType: "text/html", body: FAKE_YOUTUBE_PLAYER })
+            )
+          )
+          yield* step("embed lesson", async () => {
+            await page.getByTestId("next-lesson").click()
+            await page.getByTestId("lesson-title").filter({ hasText: "Watch: Effect in four seconds" }).waitFor()
+            await page.locator("[data-testid=embed-player] iframe[src]").waitFor()
+            const src = (await page.locator("[data-testid=embed-player] iframe").getAttribute("src")) ?? ""
+            expect(new URL(src).searchParams.get("enablejsapi")).toBe("1")
+            expect(new URL(src).searchParams.get("origin")).toBe(url)
+            await page
+              .locator("[data-testid=curriculum-lesson][data-status=completed]")
+              .filter({ hasText: "Watch: Effect in four seconds" })
+              .waitFor({ timeout: 20_000 })
+          })
+          yield* screenshot(page, "07b-embed-lesson")
 
           // An assignment with text and a file uploaded through the web app's tus endpoint (two chunks).
           yield* visit(page, `${url}/learn/${course.id}/assignments`)

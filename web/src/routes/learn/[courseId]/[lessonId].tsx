@@ -57,7 +57,15 @@ function Body(props: { readonly page: PlayerPage }) {
       </Match>
       <Match when={body().kind === "embed" && (body() as Extract<LessonBody, { kind: "embed" }>)}>
         {(embed) => (
-          <EmbedLesson title={props.page.lesson.title} embedUrl={embed().embedUrl} provider={embed().provider} />
+          <EmbedLesson
+            lessonId={props.page.lesson.id}
+            title={props.page.lesson.title}
+            embedUrl={embed().embedUrl}
+            provider={embed().provider}
+            onProgress={(progress) => {
+              if (progress.status === "completed" && props.page.lesson.status !== "completed") void refresh()
+            }}
+          />
         )}
       </Match>
       <Match when={body().kind === "quiz" && (body() as Extract<LessonBody, { kind: "quiz" }>)}>
