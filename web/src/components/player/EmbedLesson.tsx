@@ -9,8 +9,8 @@ import {
   parseEmbedMessage,
   subscribeMessages
 } from "../../lib/embedProgress.ts"
-import { HEARTBEAT_PATH, type LessonProgress } from "../../lib/learning.ts"
-import type { Outcome } from "../../lib/outcome.ts"
+import { makeHeartbeatSender } from "../../lib/heartbeat.ts"
+import type { LessonProgress } from "../../lib/learning.ts"
 
 const PROVIDERS: Readonly<Record<string, string>> = { youtube: "YouTube", vimeo: "Vimeo", dailymotion: "Dailymotion" }
 const HEARTBEAT_MS = 10_000
@@ -30,7 +30,6 @@ export default function EmbedLesson(props: {
   const [source, setSource] = createSignal<string | undefined>()
   const [saved, setSaved] = createSignal<string | undefined>()
   const progress = makeEmbedProgress()
-  let queue: Promise<void> = Promise.resolve()
   let timer: ReturnType<typeof setInterval> | undefined
   let subscribing: ReturnType<typeof setInterval> | undefined
   let heard = false
@@ -39,37 +38,16 @@ export default function EmbedLesson(props: {
     const beat = progress.take()
     return beat === undefined ? undefined : JSON.stringify({ lessonId: props.lessonId, ...beat })
   }
-  const post = (text: string, keepalive: boolean) =>
-    fetch(HEARTBEAT_PATH, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: text,
-      keepalive,
-      credentials: "same-origin"
-    }).then((response) => response.json() as Promise<Outcome<LessonProgress>>)
-
+  const sender = makeHeartbeatSender({ onProgress: (next) => props.onProgress(next), onSaved: setSaved })
   /** What played since the last heartbeat, one request at a time, in order. */
   const heartbeat = () => {
     const text = body()
-    if (text === undefined) return
-    queue = queue
-      .then(() => post(text, false))
-      .then((result) => {
-        if (result.ok) {
-          setSaved(result.value.status === "completed" ? "Lesson complete." : undefined)
-          props.onProgress(result.value)
-        } else {
-          setSaved(`Progress was not saved: ${result.error.message || result.error._tag}`)
-        }
-      })
-      .catch(() => {
-        setSaved("Progress could not be saved (offline?).")
-      })
+    if (text !== undefined) sender.send(text)
   }
   /** The page is going away: the request must outlive it. */
   const finalHeartbeat = () => {
     const text = body()
-    if (text !== undefined) void post(text, true).catch(() => undefined)
+    if (text !== undefined) sender.sendFinal(text)
   }
   const onVisibility = () => {
     if (document.visibilityState === "hidden") finalHeartbeat()

@@ -3,8 +3,8 @@
 // from what really played (every ~10 s, on pause, and with `keepalive` when the page is hidden).
 import type HlsType from "hls.js"
 import { createSignal, For, onCleanup, onMount, Show } from "solid-js"
-import { HEARTBEAT_PATH, type LessonProgress, type Playback } from "../../lib/learning.ts"
-import type { Outcome } from "../../lib/outcome.ts"
+import { makeHeartbeatSender } from "../../lib/heartbeat.ts"
+import type { LessonProgress, Playback } from "../../lib/learning.ts"
 import { makePlayedTracker } from "../../lib/played.ts"
 import { clock, parseThumbnails, type Thumbnail, thumbnailAt } from "../../lib/thumbnails.ts"
 
@@ -45,7 +45,6 @@ export default function VideoPlayer(props: {
 
   const tracker = makePlayedTracker()
   let lastSentPosition = -1
-  let queue: Promise<void> = Promise.resolve()
   let timer: ReturnType<typeof setInterval> | undefined
 
   const heartbeatBody = () => {
@@ -62,39 +61,19 @@ export default function VideoPlayer(props: {
     })
   }
 
-  const post = (body: string, keepalive: boolean) =>
-    fetch(HEARTBEAT_PATH, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      keepalive,
-      credentials: "same-origin"
-    }).then((response) => response.json() as Promise<Outcome<LessonProgress>>)
+  const sender = makeHeartbeatSender({ onProgress: (progress) => props.onProgress(progress), onSaved: setSaved })
 
   /** Sends what played since the last heartbeat; one at a time, in order (the server serialises them anyway). */
   const heartbeat = () => {
     const body = heartbeatBody()
-    if (body === undefined) return
-    queue = queue
-      .then(() => post(body, false))
-      .then((result) => {
-        if (result.ok) {
-          setSaved(result.value.status === "completed" ? "Lesson complete." : undefined)
-          props.onProgress(result.value)
-        } else {
-          setSaved(`Progress was not saved: ${result.error.message || result.error._tag}`)
-        }
-      })
-      .catch(() => {
-        setSaved("Progress could not be saved (offline?).")
-      })
+    if (body !== undefined) sender.send(body)
   }
 
   /** The page is going away: no response will be read, so the request must outlive it. */
   const finalHeartbeat = () => {
     if (video !== undefined && !video.paused) tracker.stop(video.currentTime)
     const body = heartbeatBody()
-    if (body !== undefined) void post(body, true).catch(() => undefined)
+    if (body !== undefined) sender.sendFinal(body)
   }
 
   const startTimer = () => {
