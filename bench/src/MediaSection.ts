@@ -205,7 +205,8 @@ const compareTranscodes = async (bench: MediaBench) => {
 
 /** How the transcoder's ffmpeg is prioritised, for the report. */
 const priorityOf = (transcoder: FfmpegTranscoder) =>
-  `${transcoder.settings.idlePriority ? "SCHED_IDLE, " : ""}nice ${transcoder.settings.niceness}`
+  `${transcoder.settings.idlePriority ? "SCHED_IDLE, " : ""}nice ${transcoder.settings.niceness}` +
+  (transcoder.settings.cpus === undefined ? "" : `, CPUs ${transcoder.settings.cpus}`)
 
 const ffmpegChildOf = (pid: number | undefined) =>
   pid === undefined ? undefined : childrenOf(pid).find((child) => commandOf(child) === "ffmpeg")
@@ -321,7 +322,8 @@ export const runMedia = async (context: {
   const transcoder = await Effect.runPromise(
     makeFfmpeg({
       niceness: DEFAULT_NICENESS,
-      idlePriority: process.env.TRANSCODE_IDLE_PRIORITY !== "false"
+      idlePriority: process.env.TRANSCODE_IDLE_PRIORITY !== "false",
+      cpus: process.env.TRANSCODE_CPUS || undefined
     })
   )
   const { threads, niceness, preset } = transcoder.settings
@@ -362,6 +364,7 @@ export const runMedia = async (context: {
       TRANSCODE_THREADS: String(threads),
       TRANSCODE_NICE: String(niceness),
       TRANSCODE_IDLE_PRIORITY: String(transcoder.settings.idlePriority),
+      ...(transcoder.settings.cpus === undefined ? {} : { TRANSCODE_CPUS: transcoder.settings.cpus }),
       TRANSCODE_PRESET: preset,
       CATALOG_CACHE_TTL: "0",
       LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,

@@ -68,6 +68,11 @@ export interface FfmpegSettings {
    * share. Default true.
    */
   readonly idlePriority?: boolean
+  /**
+   * CPUs ffmpeg may run on (`taskset -c`, e.g. "1" or "2-3"; ignored without `taskset`): keeps its working set out of
+   * the caches of the cores serving requests. Default: none (any CPU).
+   */
+  readonly cpus?: string | undefined
   /** libx264 preset. Default `veryfast`. */
   readonly preset?: X264Preset
   /** Wall-clock limit of each ffprobe run. Default 30 seconds. */
@@ -911,6 +916,7 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
       threads: Math.max(1, Math.floor(settings.threads ?? defaultThreads())),
       niceness: Math.min(19, Math.max(0, Math.floor(settings.niceness ?? DEFAULT_NICENESS))),
       idlePriority: settings.idlePriority ?? true,
+      cpus: settings.cpus,
       preset: settings.preset ?? "veryfast",
       probeTimeout: settings.probeTimeout ?? "30 seconds"
     }
@@ -922,14 +928,22 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
       resolved.idlePriority && process.platform === "linux"
         ? yield* findOnPath("chrt", process.env.PATH ?? "")
         : Option.none<string>()
+    const taskset =
+      resolved.cpus !== undefined && process.platform === "linux"
+        ? yield* findOnPath("taskset", process.env.PATH ?? "")
+        : Option.none<string>()
     const niced = (program: string, args: ReadonlyArray<string>) => {
       const reniced = Option.match(nice, {
         onNone: () => [program, ...args],
         onSome: (path) => [path, "-n", String(resolved.niceness), program, ...args]
       })
-      const prioritised = Option.match(chrt, {
+      const pinned = Option.match(taskset, {
         onNone: () => reniced,
-        onSome: (path) => [path, "--idle", "0", ...reniced]
+        onSome: (path) => [path, "-c", resolved.cpus ?? "", ...reniced]
+      })
+      const prioritised = Option.match(chrt, {
+        onNone: () => pinned,
+        onSome: (path) => [path, "--idle", "0", ...pinned]
       })
       const guarded = Option.match(setpriv, {
         onNone: () => prioritised,
@@ -1143,6 +1157,13 @@ export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigEr
         Config.withDefault(DEFAULT_NICENESS)
       )
       const idlePriority = yield* Config.boolean("TRANSCODE_IDLE_PRIORITY").pipe(Config.withDefault(true))
+      const cpus = yield* Config.string("TRANSCODE_CPUS").pipe(
+        Config.validate({
+          message: "TRANSCODE_CPUS is a CPU list like 1 or 2-3 or 0,2",
+          validation: (value) => /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)
+        }),
+        Config.option
+      )
       const preset = yield* Config.literal(...X264_PRESETS)("TRANSCODE_PRESET").pipe(
         Config.withDefault("veryfast" as const)
       )
@@ -1151,6 +1172,7 @@ export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigEr
       return layerFfmpeg({
         niceness,
         idlePriority,
+        ...(Option.isSome(cpus) ? { cpus: cpus.value } : {}),
         preset,
         binaries,
         ...(Option.isSome(threads) ? { threads: threads.value } : {})

@@ -498,6 +498,12 @@ describe("FFmpeg programs and settings", () => {
       const normal = yield* makeFfmpeg({ niceness: 0, idlePriority: false })
       const plain = normal.command("/usr/bin/ffmpeg", ["-version"])
       expect([plain.command, ...plain.args].join(" ")).not.toMatch(/chrt|nice/)
+      // Pinned to CPUs when asked.
+      const pinnedTranscoder = yield* makeFfmpeg({ niceness: 0, idlePriority: false, cpus: "0" })
+      const pinned = pinnedTranscoder.command("/usr/bin/ffmpeg", ["-version"])
+      expect([pinned.command, ...pinned.args].join(" ")).toMatch(/taskset -c 0 \/usr\/bin\/ffmpeg -version$/)
+      const affinity = pinnedTranscoder.command("/bin/sh", ["-c", "taskset -p $$"])
+      expect((yield* run(affinity.command, [...affinity.args])).stdout).toMatch(/affinity mask: 1$/m)
       // The policy really applies: a child started this way reports SCHED_IDLE.
       const probe = idle.command("/usr/bin/chrt", ["-p", "0"])
       const policy = yield* run(probe.command, [...probe.args])
@@ -526,6 +532,7 @@ describe("FFmpeg programs and settings", () => {
           ["TRANSCODE_THREADS", "0"],
           ["TRANSCODE_NICE", "25"],
           ["TRANSCODE_IDLE_PRIORITY", "sometimes"],
+          ["TRANSCODE_CPUS", "first"],
           ["TRANSCODE_PRESET", "lightspeed"]
         ] as const) {
           const outcome = yield* build([bad])
