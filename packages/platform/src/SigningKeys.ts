@@ -1,6 +1,6 @@
 // The signing keys for access tokens (Ed25519, with a kid so they rotate) and the public JWK set auth publishes.
 import { SqlClient } from "@effect/sql"
-import { Config, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Config, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { exportJWK, generateKeyPair, importJWK, type JWK } from "jose"
 import { loadMigrations, migrate } from "./Migrator.ts"
 
@@ -96,6 +96,9 @@ interface KeyRow {
   readonly privateJwk: unknown
 }
 
+/** How long the signing keys read from the database are used before they are read again (a rotation elsewhere). */
+const KEY_CACHE_MILLIS = 5_000
+
 /**
  * Keys kept in the database (`keys.signing_keys`): the first start generates one under an advisory lock, so
  * replicas agree; rotation inserts a new current key and retires the old one, which verifies for a grace period.
@@ -138,9 +141,23 @@ export const layerFromDatabase = Layer.effect(
       )
       .pipe(Effect.orDie)
 
-    const cached = yield* Effect.cachedInvalidateWithTTL(ensure, "5 seconds")
-    const [get, invalidate] = cached
-    yield* get
+    // The keys are re-read at most every KEY_CACHE_MILLIS, in the caller's fiber: a caller inside a transaction (a
+    // session opened while its refresh token is rotated) re-reads on that transaction's connection. A cache that
+    // re-read in its own context (Effect.cachedInvalidateWithTTL) would wait for a second connection while the
+    // caller holds one — a deadlock with embedded PGlite's single connection once the cache had expired.
+    let keys = yield* ensure
+    let loadedAt = yield* Clock.currentTimeMillis
+    const get = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      if (now - loadedAt < KEY_CACHE_MILLIS) return keys
+      const loaded = yield* load
+      keys = Option.isSome(loaded) ? loaded.value : yield* ensure
+      loadedAt = now
+      return keys
+    })
+    const invalidate = Effect.sync(() => {
+      loadedAt = Number.NEGATIVE_INFINITY
+    })
 
     const rotate = sql
       .withTransaction(

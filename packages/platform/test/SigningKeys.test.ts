@@ -22,6 +22,7 @@ import {
   ConfigProvider,
   Context,
   Effect,
+  Either,
   Exit,
   Layer,
   Option,
@@ -30,6 +31,7 @@ import {
   Schema,
   TestClock
 } from "effect"
+import * as TestServices from "effect/TestServices"
 import { decodeProtectedHeader, generateKeyPair, importJWK, SignJWT } from "jose"
 
 // ---------------------------------------------------------------- helpers
@@ -163,6 +165,29 @@ describe("database signing keys", () => {
       }).pipe(Effect.provide(database))
     )
   }
+
+  it.scoped("re-reads expired keys inside a caller's transaction on embedded PGlite's one connection", () =>
+    Effect.gen(function* () {
+      const keys = Context.get(yield* start(SigningKeys.layerFromDatabase), SigningKeys.SigningKeys)
+      const sql = yield* SqlClient.SqlClient
+      const kid = (yield* keys.current).kid
+      // A session opened while a refresh token is rotated signs inside that transaction. With the cache expired,
+      // a re-read that asked the pool for a second connection would wait forever for the one the caller holds.
+      const inside = yield* Effect.raceFirst(
+        sql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* sql`SELECT 1`
+              yield* TestClock.adjust("6 seconds")
+              return (yield* keys.current).kid
+            })
+          )
+          .pipe(Effect.map(Either.right)),
+        TestServices.provideLive(Effect.sleep("10 seconds")).pipe(Effect.as(Either.left("hung")))
+      )
+      expect(inside).toEqual(Either.right(kid))
+    }).pipe(Effect.provide(layerMemoryDatabase))
+  )
 
   it.scoped("replicas starting together on a fresh Postgres agree on one key", () =>
     Effect.gen(function* () {
