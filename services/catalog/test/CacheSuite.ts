@@ -174,7 +174,8 @@ export const cacheSuite = (
             content: { kind: "embed", url: "https://youtu.be/dQw4w9WgXcQ" }
           })
           as(undefined)
-          expect((yield* byId).course.lessonCount).toBe(1)
+          // No check of the cached page here: an invalidation still in flight from the update above may already
+          // have dropped it (seen under load), so the new lesson is only required once its own event is relayed.
           yield* relay
           yield* eventually(
             "invalidated by lesson.changed",
