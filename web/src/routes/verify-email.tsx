@@ -1,8 +1,8 @@
 // Verify an email with the six-digit code it received; signing in follows at once. A new code can be sent.
 import { Title } from "@solidjs/meta"
-import { A, useSearchParams, useSubmission } from "@solidjs/router"
+import { useSearchParams, useSubmission } from "@solidjs/router"
 import { Show } from "solid-js"
-import Field from "../components/Field.tsx"
+import EmailCodeFields, { DevMailboxHint } from "../components/EmailCodeFields.tsx"
 import { FormError } from "../components/FormMessage.tsx"
 import { resendCode, verifyEmail } from "../lib/account.ts"
 
@@ -19,30 +19,9 @@ export default function VerifyEmail() {
       <Title>Verify your email — Lectern</Title>
       <h1>Verify your email</h1>
       <p>We sent a six-digit code to {params.email ? <strong>{params.email}</strong> : "your email address"}.</p>
-      <p class="hint">
-        Running Lectern on its embedded defaults? Mail is not sent: read it in the{" "}
-        <A href="/dev/mailbox">dev mailbox</A>.
-      </p>
+      <DevMailboxHint />
       <form action={verifyEmail} method="post" novalidate>
-        <Field
-          name="email"
-          label="Email"
-          type="email"
-          autocomplete="email"
-          required
-          value={params.email ?? ""}
-          failure={submission.result}
-        />
-        <Field
-          name="code"
-          label="Code"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxlength={6}
-          required
-          failure={submission.result}
-        />
+        <EmailCodeFields email={params.email} failure={submission.result} />
         <FormError failure={submission.result} />
         <button type="submit" class="button" disabled={submission.pending}>
           {submission.pending ? "Verifying…" : "Verify and sign in"}

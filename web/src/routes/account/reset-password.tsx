@@ -2,6 +2,7 @@
 import { Title } from "@solidjs/meta"
 import { A, useSearchParams, useSubmission } from "@solidjs/router"
 import { Show } from "solid-js"
+import EmailCodeFields, { DevMailboxHint } from "../../components/EmailCodeFields.tsx"
 import Field from "../../components/Field.tsx"
 import { FormError } from "../../components/FormMessage.tsx"
 import { resetPassword } from "../../lib/profile.ts"
@@ -19,30 +20,9 @@ export default function ResetPassword() {
           its way.
         </p>
       </Show>
-      <p class="hint">
-        Running Lectern on its embedded defaults? Mail is not sent: read it in the{" "}
-        <A href="/dev/mailbox">dev mailbox</A>.
-      </p>
+      <DevMailboxHint />
       <form action={resetPassword} method="post" novalidate>
-        <Field
-          name="email"
-          label="Email"
-          type="email"
-          autocomplete="email"
-          required
-          value={params.email ?? ""}
-          failure={submission.result}
-        />
-        <Field
-          name="code"
-          label="Code"
-          inputmode="numeric"
-          autocomplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxlength={6}
-          required
-          failure={submission.result}
-        />
+        <EmailCodeFields email={params.email} failure={submission.result} />
         <Field
           name="password"
           label="New password"
