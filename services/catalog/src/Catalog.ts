@@ -21,7 +21,7 @@ import {
   type UserId
 } from "@lectern/domain"
 import { DateTime, Effect, Encoding, Option, Schema } from "effect"
-import { CatalogCache, searchKey } from "./CatalogCache.ts"
+import { CatalogCache, relatedKey, searchKey } from "./CatalogCache.ts"
 import { CreatorDirectory } from "./CreatorDirectory.ts"
 import { LearnerAccess } from "./LearnerAccess.ts"
 import {
@@ -1045,8 +1045,15 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       viewer: AuthenticatedUser | undefined,
       input: { readonly id: CourseId; readonly limit?: number | undefined }
     ) {
+      const limit = input.limit ?? 6
+      // Only a published course's list is ever stored, so a hit is one anybody may see.
+      const key = relatedKey(input.id, limit)
+      const cached = yield* catalogCache.related(key)
+      if (Option.isSome(cached)) return cached.value
       const { course } = yield* visibleCourse(viewer, { id: input.id })
-      return (yield* repo.related(course.id, input.limit ?? 6)).map(toCard)
+      const cards = (yield* repo.related(course.id, limit)).map(toCard)
+      if (course.status === "published") yield* catalogCache.storeRelated(key, cards)
+      return cards
     })
 
     // ------------------------------------------------------------ events from other services

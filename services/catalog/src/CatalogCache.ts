@@ -1,10 +1,11 @@
 // CatalogCache: published course pages and first search pages in the shared Cache, and their invalidation by the catalog's own events.
 //
 // What is cached: `course.get` of a published course as anyone but its editors sees it (under its id and its slug),
-// and the first page (no cursor) of `course.search`, keyed by the normalised query. Drafts and editors' views never
-// are. Entries live `CATALOG_CACHE_TTL` (default 60 s; 0 turns caching off) and are dropped by
+// the first page (no cursor) of `course.search`, keyed by the normalised query, and a published course's related
+// courses (`course.related`, kept with the search pages). Drafts and editors' views never are. Entries live `CATALOG_CACHE_TTL` (default 60 s; 0 turns caching off) and are dropped by
 // `CatalogCacheInvalidationLive`, which consumes course.published/unpublished/updated/deleted and lesson.changed:
-// the course's entries go, and every first search page (a change may move a course into or out of any of them).
+// the course's entries go, and every first search page and related list (a change may move a course into or out of
+// any of them).
 // Counter changes (ratings, enrollments) drop the course's entries directly; search pages keep showing the counters
 // they were built with until their TTL, so that every enrollment does not empty the whole search cache.
 //
@@ -37,6 +38,9 @@ export const searchKey = (filter: SearchFilter, sort: Contract.SearchSort, limit
     sort,
     limit
   ])}`
+
+/** The key of a course's related courses: kept under the search prefix, so every change that drops searches drops it. */
+export const relatedKey = (courseId: string, limit: number) => `${SEARCH_PREFIX}related:${courseId}:${limit}`
 
 /** The event types that change what a cached course page or search page shows. */
 export const INVALIDATING_EVENTS = [
@@ -107,6 +111,7 @@ const cachedJson = <A, I>(schema: Schema.Schema<A, I>) => {
 }
 
 export type SearchPageValue = typeof Contract.SearchPage.Type
+export type CourseCards = ReadonlyArray<Contract.CourseCard>
 
 export interface CatalogCacheService {
   /** False when CATALOG_CACHE_TTL is 0: every read misses and nothing is stored. */
@@ -117,6 +122,9 @@ export interface CatalogCacheService {
   readonly storeCourse: (detail: Contract.CourseDetail) => Effect.Effect<void>
   readonly searchPage: (key: string) => Effect.Effect<Option.Option<SearchPageValue>>
   readonly storeSearchPage: (key: string, page: SearchPageValue) => Effect.Effect<void>
+  /** A published course's related courses, by `relatedKey`. */
+  readonly related: (key: string) => Effect.Effect<Option.Option<CourseCards>>
+  readonly storeRelated: (key: string, cards: CourseCards) => Effect.Effect<void>
   /** Drops a course's entries; without `slug` the course's slug is looked up (slugs never change). */
   readonly invalidateCourse: (courseId: CourseId, slug?: string | undefined) => Effect.Effect<void, CacheUnavailable>
   /** Drops every cached first search page. */
@@ -134,6 +142,7 @@ export const make = (options: { readonly ttl: Duration.DurationInput }) =>
     const enabled = Duration.greaterThan(ttl, Duration.zero)
     const details = cachedJson(Contract.CourseDetail)
     const pages = cachedJson(Contract.SearchPage)
+    const cardLists = cachedJson(Schema.Array(Contract.CourseCard))
 
     // Reads and stores fail open: the cache is an optimisation, `/ready` reports it when it is away.
     const read = (key: string) => cache.get(key).pipe(Effect.orElseSucceed(() => undefined))
@@ -154,16 +163,20 @@ export const make = (options: { readonly ttl: Duration.DurationInput }) =>
           })
       })
 
-    const searchPage: CatalogCacheService["searchPage"] = (key) =>
-      enabled
-        ? Effect.map(read(key), (raw) => (raw === undefined ? Option.none() : pages.read(key, raw)))
-        : Effect.succeed(Option.none())
-
-    const storeSearchPage: CatalogCacheService["storeSearchPage"] = (key, page) =>
-      Option.match(enabled ? pages.write(page) : Option.none(), {
-        onNone: () => Effect.void,
-        onSome: (raw) => store(key, raw)
-      })
+    /** Reads and stores of one kind of value under keys given by the caller. */
+    const keyed = <A>(json: ReturnType<typeof cachedJson<A, unknown>>) => ({
+      get: (key: string): Effect.Effect<Option.Option<A>> =>
+        enabled
+          ? Effect.map(read(key), (raw) => (raw === undefined ? Option.none() : json.read(key, raw)))
+          : Effect.succeed(Option.none()),
+      set: (key: string, value: A): Effect.Effect<void> =>
+        Option.match(enabled ? json.write(value) : Option.none(), {
+          onNone: () => Effect.void,
+          onSome: (raw) => store(key, raw)
+        })
+    })
+    const searchPages = keyed(pages)
+    const relatedLists = keyed(cardLists)
 
     const invalidateCourse: CatalogCacheService["invalidateCourse"] = (courseId, slug) =>
       Effect.gen(function* () {
@@ -177,8 +190,10 @@ export const make = (options: { readonly ttl: Duration.DurationInput }) =>
       enabled,
       course,
       storeCourse,
-      searchPage,
-      storeSearchPage,
+      searchPage: searchPages.get,
+      storeSearchPage: searchPages.set,
+      related: relatedLists.get,
+      storeRelated: relatedLists.set,
       invalidateCourse,
       invalidateSearches: enabled ? cache.deleteByPrefix(SEARCH_PREFIX) : Effect.void
     })

@@ -11,7 +11,7 @@ import { eventually } from "@lectern/testkit/EventBusSuite"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
 import { Effect, Layer, Option } from "effect"
 import { Catalog } from "../src/Catalog.ts"
-import { courseIdKey, courseSlugKey } from "../src/CatalogCache.ts"
+import { courseIdKey, courseSlugKey, relatedKey } from "../src/CatalogCache.ts"
 import { CreatorDirectory } from "../src/CreatorDirectory.ts"
 import { CATALOG_SCHEMA } from "../src/Repo.ts"
 import { courseInput, makeCatalogTestLayer, makeClient, publishedCourse, uniqueWord, userWith } from "./fixtures.ts"
@@ -200,6 +200,63 @@ export const cacheSuite = (
           )
           expect((yield* Effect.flip(bySlug))._tag).toBe("CourseNotFound")
           expect((yield* search).total).toBe(0)
+        })
+      )
+
+      it.scoped("related courses are cached with the search pages and dropped with them", () =>
+        Effect.gen(function* () {
+          const { client, as, admin, creator, word } = yield* setup
+          // A category and tags no other course has, so the lists hold this test's courses only.
+          as(admin)
+          const category = yield* client.category.create({ name: uniqueWord("related") })
+          as(undefined)
+          const tags = [uniqueWord("tag")]
+          const inCategory = (title: string) =>
+            publishedCourse(client, as, { creator, admin }, courseInput(category.id, { title, tags }))
+          const course = yield* inCategory(`The related ${word} course`)
+          const sibling = yield* inCategory(`A sibling of ${word}`)
+          yield* relay
+          const related = client.course.related({ id: course.id, limit: 4 })
+          const titles = Effect.map(related, (cards) => cards.map((card) => card.title))
+          // Once the sibling shows and the stored list outlives the invalidations still in flight (several events
+          // were relayed; on Redis they are handled asynchronously), reads come from the cache.
+          yield* eventually(
+            "the sibling's course.published relayed, and no invalidation pending",
+            Effect.gen(function* () {
+              if (!(yield* titles).includes(`A sibling of ${word}`)) return false
+              yield* Effect.sleep("300 millis")
+              return yield* cached(relatedKey(course.id, 4))
+            }),
+            "10 seconds"
+          )
+          yield* retitleInDatabase(sibling.id, `Renamed sibling of ${word}`)
+          // From the cache: the database's new title is not seen; another limit is another list.
+          expect(yield* titles).toEqual([`A sibling of ${word}`])
+          expect((yield* client.course.related({ id: course.id, limit: 3 })).map((card) => card.title)).toEqual([
+            `Renamed sibling of ${word}`
+          ])
+
+          // A newly published course in the category drops every list (course.published), so it shows up.
+          yield* inCategory(`Third ${word}`)
+          yield* relay
+          yield* eventually(
+            "invalidated by course.published",
+            Effect.map(titles, (found) => found.length === 2 && found.includes(`Renamed sibling of ${word}`)),
+            "10 seconds"
+          )
+
+          // An unpublished course has no related list for anyone but its editors; none was stored for them.
+          as(creator)
+          yield* client.course.unpublish({ id: course.id })
+          expect((yield* related).length).toBe(2)
+          as(undefined)
+          yield* relay
+          yield* eventually(
+            "invalidated by course.unpublished",
+            Effect.map(Effect.flip(related), (error) => error._tag === "CourseNotFound"),
+            "10 seconds"
+          )
+          expect(yield* cached(relatedKey(course.id, 4))).toBe(false)
         })
       )
 
