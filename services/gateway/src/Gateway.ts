@@ -23,7 +23,7 @@ import {
   PlaybackAccessFromCatalogAndLearning,
   SubmissionFilesFromMediaLive
 } from "./Bridges.ts"
-import { loadWebApp } from "./WebApp.ts"
+import { loadWebApp, routesForBrowsers } from "./WebApp.ts"
 
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
@@ -98,7 +98,7 @@ export const startGateway = Effect.gen(function* () {
       media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing }),
       learning: yield* makeRpcHttpHandler(Learning.LearningRpcs, { tracing })
     },
-    http: [...(yield* mediaHttpRoutes), ...(yield* learningHttpRoutes)],
+    http: [...routesForBrowsers(web, yield* mediaHttpRoutes), ...(yield* learningHttpRoutes)],
     jwks: keys.jwks,
     readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)],
     fallback: Option.getOrUndefined(Option.map(web, (app) => app.handle)),

@@ -1,11 +1,14 @@
-// The web app inside the gateway: web/dist's static files from memory (hashed assets cached for a year) and every
-// other page and server function through SolidStart's fetch handler — one process, one origin.
+// The web app inside the gateway: web/dist's static files from memory (hashed assets cached for a year), every other
+// page and server function through SolidStart's fetch handler, and its session cookie on browser uploads — one
+// process, one origin.
 import { once } from "node:events"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
 import { extname, join, relative, sep } from "node:path"
 import { pathToFileURL } from "node:url"
 import { gzipSync } from "node:zlib"
+import { UPLOADS_PATH } from "@lectern/media"
+import type { HttpRoute } from "@lectern/platform/HttpEdge"
 import type { Listening } from "@lectern/platform/Serve"
 import { Config, Effect, Option } from "effect"
 
@@ -185,9 +188,73 @@ const handlerListener =
       })
   }
 
+/** The web app's cookie holding the session's access token (`ACCESS_COOKIE` in web/src/server/lectern.ts; httpOnly). */
+export const ACCESS_COOKIE = "lectern_access"
+
+/** Service routes a browser reaches with its session cookie instead of a bearer token: tus uploads. */
+const COOKIE_ROUTES: ReadonlyArray<string> = [UPLOADS_PATH]
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"])
+
+/** The first value of cookie `name` in a `Cookie` header (as the web app reads it), URI-decoded. */
+export const cookieValue = (header: string | undefined, name: string): string | undefined => {
+  for (const part of (header ?? "").split(";")) {
+    const index = part.indexOf("=")
+    if (index < 1 || part.slice(0, index).trim() !== name) continue
+    const raw = part.slice(index + 1).trim()
+    try {
+      return decodeURIComponent(raw)
+    } catch {
+      return raw
+    }
+  }
+  return undefined
+}
+
+/**
+ * Whether a write comes from a page of this site: its `Origin` is the request's own (`http://<Host>`, the URL the web
+ * app gives its requests) or `publicOrigin` (PUBLIC_URL's, when a proxy rewrites Host) — the origins the web app's
+ * CSRF check accepts for server functions. A write without `Origin` is refused: browsers send it on every POST, PATCH
+ * and DELETE of a page served with `Referrer-Policy: same-origin`, as the web app's pages are.
+ */
+export const isSameOriginWrite = (req: IncomingMessage, publicOrigin: string | undefined): boolean => {
+  const origin = req.headers.origin
+  if (origin === undefined || origin === "null") return false
+  const host = req.headers.host
+  return (host !== undefined && origin === `http://${host}`) || (publicOrigin !== undefined && origin === publicOrigin)
+}
+
+/**
+ * A service route that also takes the browser's session cookie: a request without `Authorization` but with the
+ * access cookie is handed on with `authorization: Bearer <cookie>`, so page scripts never hold the token and the
+ * body still streams straight to the route (its own limits and quotas apply). Writes authenticated by the cookie
+ * must come from this site (`isSameOriginWrite`), else 403 and the route never runs; requests with their own
+ * `Authorization` header, or without the cookie, pass unchanged.
+ */
+export const acceptSessionCookie = (route: HttpRoute, publicOrigin: string | undefined): HttpRoute => ({
+  prefix: route.prefix,
+  handle: (req, res) => {
+    if (req.headers.authorization === undefined) {
+      const token = cookieValue(req.headers.cookie, ACCESS_COOKIE)
+      if (token !== undefined && token !== "") {
+        if (!SAFE_METHODS.has(req.method ?? "GET") && !isSameOriginWrite(req, publicOrigin)) {
+          const body =
+            "cross-site upload refused: a request authenticated by the session cookie must come from a page of this site (Origin)\n"
+          res.writeHead(403, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) })
+          return void res.end(body)
+        }
+        req.headers.authorization = `Bearer ${token}`
+      }
+    }
+    route.handle(req, res)
+  }
+})
+
 export interface WebApp {
   /** The edge's fallback: static files, pages and server functions. */
   readonly handle: RequestListener
+  /** A service route as browsers of this web app call it: `acceptSessionCookie` for uploads, others as they are. */
+  readonly forBrowsers: (route: HttpRoute) => HttpRoute
   /** Points the web app's server functions at this gateway (unless LECTERN_INTERNAL_URL says otherwise). */
   readonly started: (listening: Listening) => Effect.Effect<void>
 }
@@ -214,8 +281,11 @@ export const loadWebApp = Effect.gen(function* () {
   if (!isFetchHandler(handler)) return yield* Effect.dieMessage(`${entry} has no fetch handler`)
   const files = loadStaticFiles(join(dist, "client"))
   const host = yield* Config.string("HOST").pipe(Config.withDefault("0.0.0.0"))
+  const publicUrl = yield* Config.option(Config.url("PUBLIC_URL"))
+  const publicOrigin = Option.getOrUndefined(Option.map(publicUrl, (url) => url.origin))
   return Option.some<WebApp>({
     handle: handlerListener(handler, files),
+    forBrowsers: (route) => (COOKIE_ROUTES.includes(route.prefix) ? acceptSessionCookie(route, publicOrigin) : route),
     started: (listening) =>
       Effect.sync(() => {
         // Server functions call the services over loopback HTTP through the typed client, like any integrator.
@@ -225,3 +295,7 @@ export const loadWebApp = Effect.gen(function* () {
       })
   })
 })
+
+/** The service routes as the edge serves them: with a web app mounted, browser uploads take its session cookie. */
+export const routesForBrowsers = (web: Option.Option<WebApp>, routes: ReadonlyArray<HttpRoute>) =>
+  Option.match(web, { onNone: () => routes, onSome: (app) => routes.map(app.forBrowsers) })
