@@ -243,7 +243,10 @@ export const acceptSessionCookie = (route: HttpRoute, publicOrigin: string | und
           res.writeHead(403, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) })
           return void res.end(body)
         }
-        req.headers.authorization = `Bearer ${token}`
+        const authorization = `Bearer ${token}`
+        req.headers.authorization = authorization
+        // Handlers that build their headers from the raw list (tus, through srvx) see it there too.
+        req.rawHeaders.push("authorization", authorization)
       }
     }
     route.handle(req, res)
