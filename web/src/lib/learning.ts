@@ -188,9 +188,6 @@ export const attachmentHref = (submissionId: string, uploadId: string) =>
 /** The web app's heartbeat route (the player posts here; the server forwards through `@lectern/client`). */
 export const HEARTBEAT_PATH = "/learn/heartbeat"
 
-/** The web app's tus endpoint for learners' attachments (proxied to `/media/uploads` with the cookie's session). */
-export const UPLOADS_PATH = "/learn/uploads"
-
 /** Failure tags → what a learner reads. */
 export const failureText = (failure: { readonly _tag: string; readonly message: string }) => {
   switch (failure._tag) {

@@ -75,12 +75,6 @@ export type QuizSave = {
   readonly settings: QuizSettingsDraft
 } & ({ readonly sectionId: string; readonly lessonId?: undefined } | { readonly lessonId: string })
 
-export interface UploadToken {
-  readonly token: string
-  /** When the page got it (ms since the epoch): the uploader asks again before the 15-minute token runs out. */
-  readonly issuedAt: number
-}
-
 /**
  * What an action answers: a failure goes back without refreshing the page's queries, so the page keeps what the
  * person typed next to the message; anything else refreshes them as usual.
@@ -198,13 +192,6 @@ export const saveQuiz = action(async (save: QuizSave): Promise<Outcome<{ readonl
   const { saveQuiz } = await import("../server/studio.ts")
   return settle(await saveQuiz(save))
 }, "saveQuiz")
-
-/** The bearer token for one tus upload to `/media/uploads` (see `uploadToken` in web/src/server/studio.ts). */
-export const fetchUploadToken = async (): Promise<Outcome<UploadToken>> => {
-  "use server"
-  const { uploadToken } = await import("../server/studio.ts")
-  return uploadToken()
-}
 
 export const createMedia = async (payload: {
   readonly uploadId: string

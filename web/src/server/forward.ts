@@ -1,6 +1,5 @@
-// Plain HTTP calls to the services as this browser's session (certificate PDFs, attachments, tus uploads): the
-// cookie's access token as a bearer token, refreshed once when it is missing or refused. The token never reaches
-// page scripts.
+// Plain HTTP calls to the services as this browser's session (certificate PDFs, attachment downloads): the cookie's
+// access token as a bearer token, refreshed once when it is missing or refused. The token never reaches page scripts.
 import "server-only"
 import { currentAccessToken, refreshNow } from "./lectern.ts"
 

@@ -1,5 +1,5 @@
 // The studio on the server: form fields and editor payloads → contract-checked calls as the signed-in creator, typed
-// failures → messages for one field; the role guard, the upload token, and the queue of courses sent to review.
+// failures → messages for one field; the role guard and the queue of courses sent to review.
 import "server-only"
 import { Auth, Catalog, Learning, Media } from "@lectern/contracts"
 import * as Assignment from "@lectern/contracts/LearningAssignment"
@@ -16,8 +16,7 @@ import type {
   LessonSave,
   QuizSave,
   StudioHome,
-  StudioViewer,
-  UploadToken
+  StudioViewer
 } from "../lib/studio.ts"
 import { currentAccessToken, hasSession, lectern, refreshNow } from "./lectern.ts"
 
@@ -504,22 +503,7 @@ export const deleteQuiz = async (form: FormData): Promise<FormFailure | { readon
   return { deleted: true }
 }
 
-// ---------------------------------------------------------------- media, captions, the upload token
-
-/**
- * The browser uploads with tus straight to `/media/uploads`, which wants a bearer token; the session's access token
- * lives in an httpOnly cookie page scripts cannot read. This hands the page that token (checked, refreshed when it
- * had expired) for the upload only: asked for through a same-origin server function (the CSRF check applies), only
- * by creators and admins, never cached, kept in memory by the uploader and dropped afterwards.
- */
-export const uploadToken = async (): Promise<Outcome<UploadToken>> => {
-  const viewer = await requireRole("creator", "/studio")
-  if (!viewer.ok) return viewer
-  // `requireRole` called the services with the token, refreshing it when it had expired or changed role.
-  const token = currentAccessToken()
-  if (token === undefined) return { ok: false, error: { _tag: "Unauthorized", message: "Sign in again." } }
-  return { ok: true, value: { token, issuedAt: Date.now() } }
-}
+// ---------------------------------------------------------------- media and captions
 
 export const createMedia = async (payload: {
   readonly uploadId: string

@@ -1,13 +1,9 @@
 // A resumable upload to /media/uploads with tus-js-client: a file picker, a real progress bar, pause and resume.
-// The bearer token comes from the studio's upload-token server function and is renewed before it can expire.
+// The session cookie authenticates it (see lib/upload.ts); no token is ever handed to the page.
 
 import { createSignal, createUniqueId, Match, onCleanup, Show, Switch } from "solid-js"
 import type { Upload } from "tus-js-client"
-import { fetchUploadToken, type UploadToken } from "../../lib/studio.ts"
-
-/** Access tokens live 15 minutes; a token older than this is replaced before the next request. */
-const TOKEN_RENEW_MS = 10 * 60_000
-const CHUNK_BYTES = 8 * 1024 * 1024
+import { uploadFailure, uploadOptions } from "../../lib/upload.ts"
 
 type State = "idle" | "uploading" | "paused" | "finishing" | "done" | "failed"
 
@@ -29,27 +25,10 @@ export default function TusUpload(props: {
   const [percent, setPercent] = createSignal(0)
   const [problem, setProblem] = createSignal<string>()
   let upload: Upload | undefined
-  let token: UploadToken | undefined
-
-  const bearer = async () => {
-    if (token === undefined || Date.now() - token.issuedAt > TOKEN_RENEW_MS) {
-      const fresh = await fetchUploadToken()
-      if (!fresh.ok) throw new Error(fresh.error.message || "You may not upload.")
-      token = fresh.value
-    }
-    return `Bearer ${token.token}`
-  }
 
   const fail = (message: string) => {
     setProblem(message)
     setState("failed")
-  }
-
-  const describe = (error: Error) => {
-    const status = (error as { originalResponse?: { getStatus(): number } }).originalResponse?.getStatus()
-    if (status === 413) return "This file is larger than you may upload."
-    if (status === 401 || status === 403) return "Uploading is not allowed for this account. Sign in again."
-    return `The upload stopped: ${error.message.split("\n")[0]}. Resume to continue where it left off.`
   }
 
   const start = async () => {
@@ -63,20 +42,11 @@ export default function TusUpload(props: {
       return upload.start()
     }
     try {
-      await bearer()
       const tus = await import("tus-js-client")
       const created: Upload = new tus.Upload(chosen, {
-        endpoint: `${window.location.origin}/media/uploads`,
-        chunkSize: CHUNK_BYTES,
-        retryDelays: [0, 1000, 3000, 5000],
-        removeFingerprintOnSuccess: true,
-        metadata: { filename: chosen.name, filetype: chosen.type || "application/octet-stream" },
-        // Set on every request (not in `headers` too: XHR would join two values into one invalid header).
-        onBeforeRequest: async (request) => {
-          request.setHeader("Authorization", await bearer())
-        },
+        ...uploadOptions(chosen),
         onProgress: (sent, total) => setPercent(total > 0 ? Math.floor((sent / total) * 100) : 0),
-        onError: (error) => fail(describe(error)),
+        onError: (error) => fail(uploadFailure(error)),
         onSuccess: async () => {
           setPercent(100)
           setState("finishing")
