@@ -1,5 +1,5 @@
 // Domain events: the envelope every event travels in, and each event's payload Schema, keyed by its type.
-import { CourseId, MediaId, UserId } from "@lectern/domain"
+import { CourseId, ImageId, MediaId, UserId } from "@lectern/domain"
 import { Schema } from "effect"
 
 /** What the outbox stores and the bus carries: payload is the encoded form of the event's payload Schema. */
@@ -96,6 +96,8 @@ export const MediaReady = Schema.Struct({
   renditions: Schema.Array(Schema.Int)
 })
 export const MediaFailed = Schema.Struct({ mediaId: MediaId, reason: Schema.String })
+/** An image was deleted: whatever shows it (a course thumbnail) must stop. */
+export const ImageDeleted = Schema.Struct({ imageId: ImageId, ownerId: UserId })
 
 /** Every event type Lectern emits, with its payload Schema (version 1 unless the entry says otherwise). */
 export const EventPayloads = {
@@ -116,7 +118,8 @@ export const EventPayloads = {
   "review.updated": ReviewUpdated,
   "review.deleted": ReviewDeleted,
   "media.ready": MediaReady,
-  "media.failed": MediaFailed
+  "media.failed": MediaFailed,
+  "image.deleted": ImageDeleted
 } as const
 
 export type EventType = keyof typeof EventPayloads

@@ -1,9 +1,20 @@
-// MediaRpcs: uploaded videos and their transcodes, signed playback, captions and embed resolution — media's contract.
+// MediaRpcs: uploaded videos and their transcodes, signed playback, captions, images, embeds — media's contract.
 //
 // Uploads themselves are not RPCs: they go to `/media/uploads` with the tus protocol (resumable), and the upload id
-// tus returns is what `media.create` and `caption.upload` take. Playback URLs point at `/media/hls/…`.
+// tus returns is what `media.create`, `caption.upload` and `image.create` take. Playback URLs point at `/media/hls/…`,
+// image URLs at `/media/images/…` (public).
 import { Rpc, RpcGroup } from "@effect/rpc"
-import { CourseId, Cursor, Forbidden, InvalidCursor, InvalidInput, MediaId, PageLimit, UserId } from "@lectern/domain"
+import {
+  CourseId,
+  Cursor,
+  Forbidden,
+  ImageId,
+  InvalidCursor,
+  InvalidInput,
+  MediaId,
+  PageLimit,
+  UserId
+} from "@lectern/domain"
 import { Schema } from "effect"
 import { EmbedProvider, Title } from "./Catalog.ts"
 import { Authentication, Viewer } from "./Middleware.ts"
@@ -82,6 +93,25 @@ export const ResolvedEmbed = Schema.Struct({
   thumbnailUrl: Schema.NullOr(Schema.String)
 })
 
+/** The renders every image gets: cover-cropped 16:9 JPEGs, without the source's metadata. */
+export const IMAGE_RENDERS = {
+  small: { width: 480, height: 270 },
+  large: { width: 1280, height: 720 }
+} as const
+export type ImageRenderName = keyof typeof IMAGE_RENDERS
+
+/** Public URLs of an image's renders (immutable: a new picture is a new image). */
+export const ImageUrls = Schema.Struct({ small: Schema.String, large: Schema.String })
+export type ImageUrls = typeof ImageUrls.Type
+
+export class Image extends Schema.Class<Image>("Image")({
+  id: ImageId,
+  /** The uploaded picture's size; the renders have the sizes of IMAGE_RENDERS. */
+  width: Schema.Int,
+  height: Schema.Int,
+  urls: ImageUrls
+}) {}
+
 // ---------------------------------------------------------------- errors
 
 export class MediaNotFound extends Schema.TaggedError<MediaNotFound>()("MediaNotFound", {
@@ -100,7 +130,7 @@ export class UploadIncomplete extends Schema.TaggedError<UploadIncomplete>()("Up
   length: Schema.NullOr(Schema.Number)
 }) {}
 
-/** The file is not a video Lectern accepts; `reason` says why. */
+/** The file is not a video (or, for `image.create`, a picture) Lectern accepts; `reason` says why. */
 export class InvalidMedia extends Schema.TaggedError<InvalidMedia>()("InvalidMedia", {
   reason: Schema.String
 }) {}
@@ -124,6 +154,11 @@ export class CaptionNotFound extends Schema.TaggedError<CaptionNotFound>()("Capt
 export class MediaNotReady extends Schema.TaggedError<MediaNotReady>()("MediaNotReady", {
   id: Schema.String,
   status: MediaStatus
+}) {}
+
+export class ImageNotFound extends Schema.TaggedError<ImageNotFound>()("ImageNotFound", {
+  /** An image the caller may not manage is not found either. */
+  id: Schema.String
 }) {}
 
 export class EmbedNotSupported extends Schema.TaggedError<EmbedNotSupported>()("EmbedNotSupported", {
@@ -181,6 +216,20 @@ export class MediaUserRpcs extends RpcGroup.make(
     payload: strict({ mediaId: MediaId, language: CaptionLanguage }),
     success: Media,
     error: Schema.Union(InvalidInput, Forbidden, MediaNotFound, CaptionNotFound)
+  }),
+  /**
+   * Creators and admins: a complete upload of the caller's becomes an image (a JPEG, PNG or WebP picture of at most
+   * 8192×8192 and MEDIA_IMAGE_MAX_BYTES), rendered as the JPEGs of IMAGE_RENDERS and served publicly.
+   */
+  Rpc.make("image.create", {
+    payload: strict({ uploadId: UploadId }),
+    success: Image,
+    error: Schema.Union(InvalidInput, Forbidden, UploadNotFound, UploadIncomplete, InvalidMedia)
+  }),
+  /** The owner or an admin: the image and its renders go; courses showing it lose their thumbnail. */
+  Rpc.make("image.delete", {
+    payload: strict({ id: ImageId }),
+    error: Schema.Union(InvalidInput, ImageNotFound)
   })
 ).middleware(Authentication) {}
 

@@ -24,3 +24,6 @@ export type MediaId = typeof MediaId.Type
 
 export const QuizId = Schema.UUID.pipe(Schema.brand("QuizId"))
 export type QuizId = typeof QuizId.Type
+
+export const ImageId = Schema.UUID.pipe(Schema.brand("ImageId"))
+export type ImageId = typeof ImageId.Type

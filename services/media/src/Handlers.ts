@@ -1,11 +1,13 @@
-// Maps every MediaRpcs call to the MediaLibrary, and nothing else.
+// Maps every MediaRpcs call to the MediaLibrary or the ImageLibrary, and nothing else.
 import { Media as Contract, CurrentUser, CurrentViewer } from "@lectern/contracts"
 import { Effect, Option } from "effect"
+import { ImageLibrary } from "./Images.ts"
 import { MediaLibrary } from "./MediaLibrary.ts"
 
 export const MediaHandlers = Contract.MediaRpcs.toLayer(
   Effect.gen(function* () {
     const library = yield* MediaLibrary
+    const images = yield* ImageLibrary
     const withUser = <A, E, R>(f: (user: CurrentUser["Type"]) => Effect.Effect<A, E, R>) =>
       Effect.flatMap(CurrentUser, f)
     const withViewer = <A, E, R>(f: (viewer: CurrentUser["Type"] | undefined) => Effect.Effect<A, E, R>) =>
@@ -20,7 +22,9 @@ export const MediaHandlers = Contract.MediaRpcs.toLayer(
       "media.retry": (input) => withUser((user) => library.retry(user, input.id)),
       "media.delete": (input) => withUser((user) => library.remove(user, input.id)),
       "caption.upload": (input) => withUser((user) => library.uploadCaption(user, input)),
-      "caption.delete": (input) => withUser((user) => library.deleteCaption(user, input))
+      "caption.delete": (input) => withUser((user) => library.deleteCaption(user, input)),
+      "image.create": (input) => withUser((user) => images.create(user, input)),
+      "image.delete": (input) => withUser((user) => images.remove(user, input.id))
     })
   })
 )

@@ -1,5 +1,6 @@
-// Wiring of the media service: its migrations, repo, library, uploads and HLS endpoints, worker and outbox relay.
+// Wiring of the media service: its migrations, repos, libraries, uploads, HLS and image endpoints, worker and outbox relay.
 import { layerFromConfig as blobStoreFromConfig } from "@lectern/platform/BlobStoreFromConfig"
+import { layerImageRendererFromConfig } from "@lectern/platform/ImageRendererFfmpeg"
 import { layerFromConfig as jobQueueFromConfig } from "@lectern/platform/JobQueueFromConfig"
 import { jobQueueMigration } from "@lectern/platform/JobQueuePostgres"
 import { loadMigrations, migrate } from "@lectern/platform/Migrator"
@@ -8,6 +9,9 @@ import { layerFfmpegFromConfig } from "@lectern/platform/TranscoderFfmpeg"
 import { Layer } from "effect"
 import { MediaHandlers } from "./Handlers.ts"
 import { HlsEndpointLive } from "./HlsServer.ts"
+import { ImageRepo } from "./ImageRepo.ts"
+import { ImagesEndpointLive } from "./ImageServer.ts"
+import { ImageLibrary } from "./Images.ts"
 import { MediaLibrary } from "./MediaLibrary.ts"
 import { PipelineWorkerLive } from "./Pipeline.ts"
 import { MEDIA_SCHEMA, MediaRepo } from "./Repo.ts"
@@ -27,20 +31,31 @@ export const MediaSchemaLive = Layer.effectDiscard(migrate(MediaMigrations))
 
 const MediaRepoLive = MediaRepo.Default.pipe(Layer.provide(MediaSchemaLive))
 
-/** The blob store (filesystem or S3) and the job queue (Postgres in the media schema, or Redis) from config. */
+/** media.images' repo, after the media schema is in place (other services' bridges read images through it). */
+export const ImageRepoLive = ImageRepo.Default.pipe(Layer.provide(MediaSchemaLive))
+
+/**
+ * The blob store (filesystem or S3), the job queue (Postgres in the media schema, or Redis), the transcoder and the
+ * image renderer (FFmpeg) from config.
+ */
 export const MediaPortsLive = Layer.mergeAll(
   blobStoreFromConfig,
   jobQueueFromConfig({ schema: MEDIA_SCHEMA }).pipe(Layer.provide(MediaSchemaLive)),
-  layerFfmpegFromConfig
+  layerFfmpegFromConfig,
+  layerImageRendererFromConfig
 )
 
 /**
- * The library with its repo, over given ports (BlobStore, JobQueue, Transcoder) and PlaybackAccess; needs the
- * platform's SqlClient and AccessTokenVerifier.
+ * The libraries with their repos, over given ports (BlobStore, JobQueue, Transcoder, ImageRenderer) and
+ * PlaybackAccess; needs the platform's SqlClient and AccessTokenVerifier.
  */
-export const MediaDomainLive = Layer.mergeAll(MediaLibrary.Default, UploadsEndpointLive, HlsEndpointLive).pipe(
-  Layer.provideMerge(MediaRepoLive)
-)
+export const MediaDomainLive = Layer.mergeAll(
+  MediaLibrary.Default,
+  UploadsEndpointLive,
+  HlsEndpointLive,
+  ImageLibrary.Default,
+  ImagesEndpointLive
+).pipe(Layer.provideMerge(Layer.merge(MediaRepoLive, ImageRepoLive)))
 
 /** Handlers for every MediaRpcs tag, the uploads and HLS endpoints, over given ports. */
 export const MediaServiceLive = MediaHandlers.pipe(Layer.provideMerge(MediaDomainLive))

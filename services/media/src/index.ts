@@ -2,7 +2,20 @@
 export { MediaHandlers } from "./Handlers.ts"
 export { BufferPool, ByteLru, HLS_PATH, HlsEndpoint, HlsEndpointLive, parseRange } from "./HlsServer.ts"
 export { mediaHttpRoutes, mediaReadiness } from "./HttpRoutes.ts"
+export { ImageRepo } from "./ImageRepo.ts"
+export { IMAGE_CACHE_CONTROL, ImagesEndpoint, ImagesEndpointLive, parseImagePath } from "./ImageServer.ts"
 export {
+  IMAGE_RENDER_NAMES,
+  IMAGES_PATH,
+  ImageLibrary,
+  ImageSettings,
+  imageKey,
+  imageLookup,
+  imagePrefix,
+  imageUrls
+} from "./Images.ts"
+export {
+  ImageRepoLive,
   MediaDomainLive,
   MediaLive,
   MediaMigrations,

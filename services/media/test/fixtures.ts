@@ -13,6 +13,8 @@ import { BlobStore } from "@lectern/platform/BlobStore"
 import { layerFs } from "@lectern/platform/BlobStoreFs"
 import { layerMemory as cacheMemory } from "@lectern/platform/CacheMemory"
 import { layerMemory as layerEventBusMemory } from "@lectern/platform/EventBusMemory"
+import type { ImageRenderer } from "@lectern/platform/ImageRenderer"
+import { layerImageRendererFfmpeg } from "@lectern/platform/ImageRendererFfmpeg"
 import type { JobQueue } from "@lectern/platform/JobQueue"
 import { layerPostgres as jobQueuePostgres } from "@lectern/platform/JobQueuePostgres"
 import { layerDevOutbox } from "@lectern/platform/MailerDevOutbox"
@@ -67,6 +69,7 @@ export const makeMediaTestLayer = (
   ports: {
     readonly blobs?: Layer.Layer<BlobStore>
     readonly transcoder?: Layer.Layer<Transcoder>
+    readonly imageRenderer?: Layer.Layer<ImageRenderer>
     readonly worker?: boolean
     /** Settings that replace or add to MEDIA_TEST_CONFIG for this layer. */
     readonly config?: Readonly<Record<string, string>>
@@ -82,6 +85,7 @@ export const makeMediaTestLayer = (
   const portsLive = Layer.mergeAll(
     ports.blobs ?? layerTempBlobs,
     ports.transcoder ?? layerFfmpeg(),
+    ports.imageRenderer ?? layerImageRendererFfmpeg(),
     jobs,
     layerOwnersOnly
   )

@@ -1,0 +1,158 @@
+// The FFmpeg ImageRenderer's rules without running it (first-byte refusals, ffprobe's answer, the command line), and
+// the renderer itself on a picture and on a file FFmpeg can probe but not decode.
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { crc32 } from "node:zlib"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import {
+  IMAGE_INPUT_GUARD,
+  imageFormatOf,
+  imageProbeFromFfprobe,
+  imageRenderArgs,
+  imageSniffRefusal,
+  makeImageRendererFfmpeg
+} from "@lectern/platform/ImageRendererFfmpeg"
+import type { FfprobeOutput } from "@lectern/platform/TranscoderFfmpeg"
+import { Effect, Either } from "effect"
+
+const LIMITS = { maxBytes: 1024 * 1024, maxWidth: 8192, maxHeight: 8192 }
+const bytes = (...values: ReadonlyArray<number>) => new Uint8Array(values)
+const text = (value: string) => new TextEncoder().encode(value)
+
+const work = mkdtempSync(join(tmpdir(), "lectern-image-test-"))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+/** A PNG chunk: length, type, data, CRC-32 of type and data. */
+const pngChunk = (type: string, data: Buffer) => {
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(data.length)
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])))
+  return Buffer.concat([length, Buffer.from(type), data, crc])
+}
+
+const probeOf = (streams: FfprobeOutput["streams"], formatName = "png_pipe"): FfprobeOutput => ({
+  streams,
+  format: { format_name: formatName }
+})
+const still = { codec_type: "video", codec_name: "png", width: 640, height: 480 } as const
+
+describe("ImageRendererFfmpeg rules", () => {
+  it("knows JPEG, PNG and WebP by their first bytes, and says why anything else is refused", () => {
+    expect(imageFormatOf(bytes(0xff, 0xd8, 0xff, 0xe0))).toBe("jpeg")
+    expect(imageFormatOf(bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))).toBe("png")
+    expect(imageFormatOf(text("RIFF\x10\x00\x00\x00WEBPVP8 "))).toBe("webp")
+    expect(imageSniffRefusal(bytes())).toBe("the file is empty")
+    expect(imageSniffRefusal(text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>'))).toMatch(/SVG/)
+    expect(imageSniffRefusal(text("<SVG width='1'></SVG>"))).toMatch(/SVG/)
+    expect(imageSniffRefusal(text("plain words"))).toBe("it is a text file, not a picture")
+    expect(imageSniffRefusal(text("\x00\x00\x00\x20ftypisom\x00\x00"))).toBe("it is a video, not a picture")
+    expect(imageSniffRefusal(bytes(0x1a, 0x45, 0xdf, 0xa3, 0x01))).toBe("it is a video, not a picture")
+    expect(imageSniffRefusal(text("RIFF\x10\x00\x00\x00AVI LIST"))).toBe("it is a video, not a picture")
+    expect(imageSniffRefusal(text("GIF89a\x01\x00\x01\x00\x80\x00"))).toBe("it is not a JPEG, PNG or WebP picture")
+    expect(imageSniffRefusal(bytes(0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01))).toBe("it is not a JPEG, PNG or WebP picture")
+  })
+
+  it.effect("accepts exactly one picture stream of an allowed demuxer and codec, within the limits", () =>
+    Effect.gen(function* () {
+      const refusal = (output: FfprobeOutput) =>
+        Effect.map(Effect.either(imageProbeFromFfprobe(output, 100, LIMITS)), (result) =>
+          Either.isLeft(result) ? result.left.reason : "accepted"
+        )
+      expect(yield* imageProbeFromFfprobe(probeOf([still]), 100, LIMITS)).toEqual({
+        formatName: "png_pipe",
+        codec: "png",
+        width: 640,
+        height: 480,
+        sizeBytes: 100
+      })
+      expect(yield* refusal(probeOf([still], "mov,mp4,m4a,3gp,3g2,mj2"))).toMatch(/not a picture format/)
+      expect(yield* refusal(probeOf([]))).toBe("it has 0 streams; a picture has exactly one")
+      expect(yield* refusal(probeOf([still, still]))).toBe("it has 2 streams; a picture has exactly one")
+      expect(yield* refusal(probeOf([still, { codec_type: "audio", codec_name: "mp3" }]))).toBe(
+        "it has 2 streams; a picture has exactly one"
+      )
+      expect(yield* refusal(probeOf([{ codec_type: "audio", codec_name: "mp3" }]))).toMatch(/exactly one/)
+      expect(yield* refusal(probeOf([{ ...still, codec_name: "h264" }]))).toBe(
+        "its encoding (h264) is not one we accept"
+      )
+      expect(yield* refusal(probeOf([{ ...still, width: 0 }]))).toBe("its picture size is unknown")
+      expect(yield* refusal(probeOf([{ ...still, width: 8192, height: 8192 }]))).toBe("accepted")
+      expect(yield* refusal(probeOf([{ ...still, height: 8193 }]))).toBe(
+        "it is 640×8193; the largest accepted picture is 8192×8192"
+      )
+    })
+  )
+
+  it("reads local files only, with the picture demuxers, and writes one metadata-free JPEG per target", () => {
+    expect(IMAGE_INPUT_GUARD).toEqual([
+      "-protocol_whitelist",
+      "file",
+      "-format_whitelist",
+      "image2,png_pipe,jpeg_pipe,webp_pipe"
+    ])
+    const args = imageRenderArgs("/in/x", "/out", [{ name: "small", width: 480, height: 270 }])
+    expect(args.join(" ")).toContain("-protocol_whitelist file -format_whitelist image2,png_pipe,jpeg_pipe,webp_pipe")
+    expect(args).toContain("file:/in/x")
+    expect(args.join(" ")).toContain("scale=480:270:force_original_aspect_ratio=increase")
+    expect(args.join(" ")).toContain("crop=480:270")
+    expect(args.join(" ")).toContain("-map_metadata -1")
+    expect(args[args.length - 1]).toBe("/out/small.jpg")
+  })
+})
+
+describe("ImageRendererFfmpeg", () => {
+  it.scoped("renders targets of any aspect from a picture, and refuses one that does not decode", () =>
+    Effect.gen(function* () {
+      const renderer = yield* makeImageRendererFfmpeg()
+      const source = join(work, "wide")
+      execFileSync(
+        "ffmpeg",
+        ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=900x300", "-frames:v", "1"].concat([
+          "-f",
+          "image2",
+          "-c:v",
+          "png",
+          source
+        ])
+      )
+      expect(yield* renderer.probe(source, LIMITS)).toMatchObject({ formatName: "png_pipe", width: 900, height: 300 })
+      const rendered = yield* renderer.render(source, [
+        { name: "square", width: 200, height: 200 },
+        { name: "tall", width: 90, height: 160 }
+      ])
+      for (const render of rendered) {
+        const size = execFileSync("ffprobe", [
+          ...["-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", render.path]
+        ])
+          .toString()
+          .trim()
+        expect(size).toBe(`${render.width},${render.height}`)
+      }
+
+      // A well-formed PNG of 64×64 whose image data is not zlib: probed (its header is read), but it does not decode.
+      const broken = join(work, "broken")
+      const ihdr = Buffer.alloc(13)
+      ihdr.writeUInt32BE(64, 0)
+      ihdr.writeUInt32BE(64, 4)
+      ihdr.set([8, 6, 0, 0, 0], 8)
+      writeFileSync(
+        broken,
+        Buffer.concat([
+          Buffer.from("89504e470d0a1a0a", "hex"),
+          pngChunk("IHDR", ihdr),
+          pngChunk("IDAT", Buffer.from("not zlib data ".repeat(20))),
+          pngChunk("IEND", Buffer.alloc(0))
+        ])
+      )
+      expect(yield* renderer.probe(broken, LIMITS)).toMatchObject({ width: 64, height: 64 })
+      const refused = yield* Effect.flip(renderer.render(broken, [{ name: "small", width: 48, height: 27 }]))
+      expect(refused).toMatchObject({
+        _tag: "InvalidMedia",
+        reason: expect.stringMatching(/^FFmpeg could not read it/)
+      })
+    })
+  )
+})
