@@ -18,6 +18,7 @@ import {
   step,
   testVideo,
   visit,
+  watchForTokens,
   watchVideoLesson
 } from "./support/browser.ts"
 
@@ -49,6 +50,9 @@ describe("the journey: studio, admin and learner", () => {
           // The creator works on a 360 px phone, the admin on a desktop.
           const creator = yield* newPage(browser, 360, problems)
           const admin = yield* newPage(browser, 1280, problems)
+          // No page, server function or upload answer ever carries a session token (checked at the end).
+          const creatorTokens = watchForTokens(creator)
+          const adminTokens = watchForTokens(admin)
           // When a step fails, the pages as they were go to the artefacts.
           let learnerPage: Page | undefined
           yield* Effect.addFinalizer((exit) =>
@@ -148,16 +152,28 @@ describe("the journey: studio, admin and learner", () => {
             await creator.getByTestId("section").filter({ hasText: "Add to “Getting started”" }).waitFor()
           })
 
-          // A video lesson: the file goes up with tus (the bar reaches 100%), then it is transcoded until ready.
+          // A video lesson: the file goes up with tus straight to /media/uploads with the session cookie (the bar
+          // reaches 100%), then it is transcoded until ready. The access cookie is gone first, as when the token ran
+          // out: media answers 401, the page renews the session's cookies and the upload carries on.
           yield* step("add a video lesson", async () => {
             await creator.getByRole("link", { name: "Add video lesson to “Getting started”" }).click()
             await creator.getByRole("heading", { name: "New video lesson" }).waitFor()
             await hydrated(creator)
             await creator.getByLabel("Lesson title").fill("Welcome")
             await creator.getByLabel("Video file").setInputFiles(video)
+            const uploads: Array<string> = []
+            creator.on("response", (response) => {
+              const path = new URL(response.url()).pathname
+              if (path.startsWith("/media/uploads")) uploads.push(`${response.request().method()} ${response.status()}`)
+            })
+            await creator.context().clearCookies({ name: "lectern_access" })
             const complete = creator.getByTestId("upload-progress").filter({ hasText: "100%" }).waitFor()
             await creator.getByRole("button", { name: "Upload and create lesson" }).click()
             await complete
+            expect(uploads.slice(0, 2)).toEqual(["POST 401", "POST 201"])
+            expect(uploads).toContain("PATCH 204")
+            const cookies = await creator.context().cookies()
+            expect(cookies.find((cookie) => cookie.name === "lectern_access")?.httpOnly).toBe(true)
             await creator.waitForURL(/\/lessons\/[0-9a-f-]{36}\?saved=1/)
             await creator.getByTestId("media-panel").waitFor()
           })
@@ -300,6 +316,7 @@ describe("the journey: studio, admin and learner", () => {
           // A second learner, on a desktop, registers and finds the course by search.
           const learner = yield* newPage(browser, 1280, problems, { acceptDownloads: true })
           learnerPage = learner
+          const learnerTokens = watchForTokens(learner)
           const scripts: Array<string> = []
           learner.on("request", (request) => {
             if (request.resourceType() === "script") scripts.push(new URL(request.url()).pathname)
@@ -444,8 +461,13 @@ describe("the journey: studio, admin and learner", () => {
           yield* step("dead letters", () => admin.getByText("No dead letters.").waitFor())
           yield* checkPage(admin, "24-admin-events")
 
-          // The refused admin page answered 403, which Chromium logs; nothing else may have gone wrong.
-          expect(problems.filter((problem) => !/status of 403/.test(problem))).toEqual([])
+          yield* creatorTokens.check
+          yield* adminTokens.check
+          yield* learnerTokens.check
+
+          // The refused admin page answered 403 and the upload without its access cookie 401, which Chromium logs;
+          // nothing else may have gone wrong.
+          expect(problems.filter((problem) => !/status of 40[13]/.test(problem))).toEqual([])
         }),
       { timeout: 180_000 }
     )

@@ -127,6 +127,58 @@ export const newPage = (
     return page
   })
 
+/** Anything shaped like a JWT (the access tokens auth signs are). */
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/
+const SESSION_COOKIES = new Set(["lectern_access", "lectern_refresh"])
+/** Bodies not read for tokens: media bytes. */
+const BINARY = /^(video|audio|image|font)\/|^application\/(octet-stream|pdf)/
+
+/**
+ * Watches every response the page's browser context receives — pages, server functions, tus uploads, scripts — for
+ * session tokens: every value its `lectern_access` and `lectern_refresh` cookies held (sampled after each response)
+ * and anything shaped like a JWT, in the body or any header but `Set-Cookie` (where the httpOnly cookies belong).
+ * `check` fails naming each response that carried one.
+ */
+export const watchForTokens = (page: Page) => {
+  const context = page.context()
+  const tokens = new Set<string>()
+  const seen: Array<{ readonly url: string; readonly text: string }> = []
+  const pending: Array<Promise<unknown>> = []
+  let responses = 0
+  let bodies = 0
+  context.on("response", (response) => {
+    responses += 1
+    const read = async () => {
+      const headers = await response.allHeaders()
+      const text = Object.entries(headers)
+        .filter(([name]) => name !== "set-cookie")
+        .map(([name, value]) => `${name}: ${value}`)
+      const redirect = response.status() >= 300 && response.status() < 400
+      if (!redirect && response.request().method() !== "HEAD" && !BINARY.test(headers["content-type"] ?? "")) {
+        const body = await response.text().catch(() => "")
+        if (body !== "") bodies += 1
+        text.push(body)
+      }
+      seen.push({ url: `${response.request().method()} ${response.url()}`, text: text.join("\n") })
+      for (const cookie of await context.cookies()) if (SESSION_COOKIES.has(cookie.name)) tokens.add(cookie.value)
+    }
+    pending.push(read().catch(() => undefined))
+  })
+  const check = step("no session token in any response", async () => {
+    await Promise.all(pending)
+    // The watch saw something: responses with bodies read, and a session whose tokens it knows.
+    expect(responses).toBeGreaterThan(0)
+    expect(bodies).toBeGreaterThan(0)
+    expect(tokens.size).toBeGreaterThan(0)
+    const carriers = seen
+      .filter(({ text }) => JWT.test(text) || [...tokens].some((token) => text.includes(token)))
+      .map(({ url }) => url)
+    expect(carriers).toEqual([])
+    return { responses: seen.length, bodies, tokens: tokens.size }
+  })
+  return { check }
+}
+
 /**
  * A `seconds`-long test pattern with a tone from FFmpeg's lavfi sources, H.264/AAC, at `size` (720p makes a ladder of
  * two rungs, 360p and 720p), written to a temporary file removed with the scope.
