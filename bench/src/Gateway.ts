@@ -29,10 +29,12 @@ export const startGateway = async (options: {
   readonly profileName?: string
   /** More environment for this gateway (e.g. CATALOG_CACHE_TTL). */
   readonly env?: Readonly<Record<string, string>>
+  /** The port to listen on; default a free one. */
+  readonly port?: number
 }): Promise<BenchGateway> => {
   const root = options.root ?? repoRoot
   // With LOG_LEVEL=warn it never logs where it listens, so it gets a port instead of picking one.
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const dataDir = mkdtempSync(join(tmpdir(), "lectern-bench-"))
   const child = startChild({
     name: options.profileName ?? "gateway",

@@ -1,6 +1,7 @@
 // A lean typed client for Node servers that call the services often (the web app's server functions): the same API,
-// Schemas and wire format as `makeLectern`, one NDJSON POST per call over a keep-alive node:http agent, without the
-// stock RpcClient's per-call fibers, runtime and mailbox (≈ 2.4–3.0 → ≈ 0.5–0.65 ms of CPU per call, measured).
+// Schemas and wire format as `makeLectern`, one NDJSON POST per call over a keep-alive node:http agent (or handed to
+// the gateway's handlers in memory, in its own process), without the stock RpcClient's per-call fibers, runtime and
+// mailbox (≈ 2.4–3.0 → ≈ 0.5–0.65 ms of CPU per call over HTTP, measured).
 import { Agent, request as httpRequest } from "node:http"
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https"
 import type { Rpc, RpcGroup } from "@effect/rpc"
@@ -14,16 +15,23 @@ import {
   FORWARDED_CLIENT_HEADER,
   FORWARDING_SECRET_HEADER,
   type LecternClient,
-  type LecternClientOptions
+  type LecternClientOptions,
+  type RpcTransport
 } from "./index.ts"
 
-/** One POST: the answer's status and body. */
-type Post = (url: URL, body: string, headers: Record<string, string>) => Promise<{ status: number; text: string }>
+/** One POST of a body to `/rpc/<domain>`: the answer's status and body. */
+type Post = RpcTransport
 
-const makePost = (): Post => {
+const makePost = (baseUrl: string): Post => {
   const agents = { http: new Agent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) }
-  return (url, body, headers) =>
+  const urls = new Map<string, URL>()
+  return (domain, body, headers) =>
     new Promise((resolve, reject) => {
+      let url = urls.get(domain)
+      if (url === undefined) {
+        url = new URL(`/rpc/${domain}`, baseUrl)
+        urls.set(domain, url)
+      }
       const secure = url.protocol === "https:"
       const req = (secure ? httpsRequest : httpRequest)(
         url,
@@ -38,7 +46,7 @@ const makePost = (): Post => {
           res.on("data", (chunk: string) => {
             text += chunk
           })
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }))
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }))
           res.on("error", reject)
         }
       )
@@ -47,15 +55,23 @@ const makePost = (): Post => {
     })
 }
 
+const isEncodedSuccess = (exit: unknown): exit is { readonly _tag: "Success"; readonly value: unknown } =>
+  typeof exit === "object" && exit !== null && "_tag" in exit && exit._tag === "Success" && "value" in exit
+
 const protocolError = (message: string, cause?: unknown) => new RpcClientError({ reason: "Protocol", message, cause })
 
 let nextId = 0
 
 const makeCall = (
   rpc: Rpc.AnyWithProps,
-  url: URL,
+  domain: string,
   post: Post,
-  options: { readonly accessToken: AccessTokenSource; readonly forwarding: LecternClientOptions["forwarding"] }
+  options: {
+    readonly accessToken: AccessTokenSource
+    readonly forwarding: LecternClientOptions["forwarding"]
+    /** Successes as the server encoded them (not decoded); failures are decoded either way. */
+    readonly encoded: boolean
+  }
 ) => {
   const encodePayload = Schema.encode(rpc.payloadSchema as Schema.Schema<unknown, unknown>)
   const decodeExit = Schema.decodeUnknown(
@@ -85,12 +101,12 @@ const makeCall = (
           ? {}
           : { [FORWARDED_CLIENT_HEADER]: forwarding.clientAddress, [FORWARDING_SECRET_HEADER]: forwarding.secret }
       const answer = yield* Effect.tryPromise({
-        try: () => post(url, `${JSON.stringify(message)}\n`, headers),
+        try: () => post(domain, `${JSON.stringify(message)}\n`, headers),
         catch: (cause) => protocolError("Failed to send HTTP request", cause)
       })
-      if (answer.status !== 200) return yield* protocolError(`HTTP ${answer.status}: ${answer.text.slice(0, 500)}`)
+      if (answer.status !== 200) return yield* protocolError(`HTTP ${answer.status}: ${answer.body.slice(0, 500)}`)
       const reply = yield* Effect.try({
-        try: () => JSON.parse(answer.text.split("\n", 1)[0] ?? "") as unknown,
+        try: () => JSON.parse(answer.body.split("\n", 1)[0] ?? "") as unknown,
         catch: (cause) => protocolError("The answer is not NDJSON", cause)
       })
       if (
@@ -100,8 +116,9 @@ const makeCall = (
         reply._tag !== "Exit" ||
         !("exit" in reply)
       ) {
-        return yield* Effect.dieMessage(`unexpected RPC answer: ${answer.text.slice(0, 500)}`)
+        return yield* Effect.dieMessage(`unexpected RPC answer: ${answer.body.slice(0, 500)}`)
       }
+      if (options.encoded && isEncodedSuccess(reply.exit)) return reply.exit.value
       const exit = yield* Effect.orDie(decodeExit(reply.exit))
       return yield* exit
     })
@@ -112,9 +129,9 @@ const makeGroupClient = <Rpcs extends Rpc.Any>(
   group: RpcGroup.RpcGroup<Rpcs>,
   domain: string,
   options: LecternClientOptions,
-  post: Post
+  post: Post,
+  encoded: boolean
 ) => {
-  const url = new URL(`/rpc/${domain}`, options.baseUrl)
   const client: Record<string, unknown> = {}
   for (const value of group.requests.values()) {
     const rpc = value as unknown as Rpc.AnyWithProps
@@ -125,26 +142,61 @@ const makeGroupClient = <Rpcs extends Rpc.Any>(
       node[part] = child
       node = child
     }
-    node[path[path.length - 1] ?? ""] = makeCall(rpc, url, post, {
+    node[path[path.length - 1] ?? ""] = makeCall(rpc, domain, post, {
       accessToken: options.accessToken,
-      forwarding: options.forwarding
+      forwarding: options.forwarding,
+      encoded
     })
   }
   return client
 }
 
+export interface LeanLecternOptions extends LecternClientOptions {
+  /** Hands bodies over in memory instead of POSTing them to `baseUrl` (the gateway's `inProcessTransport()`). */
+  readonly transport?: RpcTransport | undefined
+}
+
 /**
  * Typed clients for every service, like `makeLectern` (same type, same Schemas, same wire format; `asCaller`
- * works alike), over node:http: for Node servers only. Streaming calls and per-call options are not supported (no
- * Lectern RPC streams).
+ * works alike), over node:http or an in-process transport: for Node servers only. Streaming calls and per-call
+ * options are not supported (no Lectern RPC streams).
  */
-export const makeLeanLectern = (options: LecternClientOptions): LecternClient => {
-  const post = makePost()
-  return {
-    auth: makeGroupClient(Auth.AuthRpcs, "auth", options, post),
-    catalog: makeGroupClient(Catalog.CatalogRpcs, "catalog", options, post),
-    events: makeGroupClient(EventsAdmin.EventsAdminRpcs, "events", options, post),
-    media: makeGroupClient(Media.MediaRpcs, "media", options, post),
-    learning: makeGroupClient(Learning.LearningRpcs, "learning", options, post)
-  } as unknown as LecternClient
+export const makeLeanLectern = (options: LeanLecternOptions): LeanLecternClient => {
+  const post = options.transport ?? makePost(options.baseUrl)
+  const groups = (encoded: boolean) => ({
+    auth: makeGroupClient(Auth.AuthRpcs, "auth", options, post, encoded),
+    catalog: makeGroupClient(Catalog.CatalogRpcs, "catalog", options, post, encoded),
+    events: makeGroupClient(EventsAdmin.EventsAdminRpcs, "events", options, post, encoded),
+    media: makeGroupClient(Media.MediaRpcs, "media", options, post, encoded),
+    learning: makeGroupClient(Learning.LearningRpcs, "learning", options, post, encoded)
+  })
+  return { ...groups(false), encoded: groups(true) } as unknown as LeanLecternClient
 }
+
+/** A group's calls, nested as the stock client nests them, answering successes in their encoded (wire) form. */
+type EncodedGroupClient<Rpcs extends Rpc.Any> = {
+  readonly [Prefix in Rpcs["_tag"] extends `${infer P}.${string}` ? P : never]: {
+    readonly [Current in Rpcs as Current["_tag"] extends `${Prefix}.${infer Method}`
+      ? Method
+      : never]: Current extends Rpc.Rpc<infer _Tag, infer _Payload, infer _Success, infer _Error, infer _Middleware>
+      ? (
+          input: Rpc.PayloadConstructor<Current>
+        ) => Effect.Effect<_Success["Encoded"], _Error["Type"] | RpcClientError | _Middleware["failure"]["Type"]>
+      : never
+  }
+}
+
+/**
+ * The same calls, each answering its success as the server encoded it — plain JSON data, not decoded: for callers
+ * that pass the data on as JSON anyway (the web app's server functions hand it to the page), which skips a decode
+ * and an encode per call. Failures are decoded as usual.
+ */
+export interface EncodedLecternClient {
+  readonly auth: EncodedGroupClient<RpcGroup.Rpcs<typeof Auth.AuthRpcs>>
+  readonly catalog: EncodedGroupClient<RpcGroup.Rpcs<typeof Catalog.CatalogRpcs>>
+  readonly events: EncodedGroupClient<RpcGroup.Rpcs<typeof EventsAdmin.EventsAdminRpcs>>
+  readonly media: EncodedGroupClient<RpcGroup.Rpcs<typeof Media.MediaRpcs>>
+  readonly learning: EncodedGroupClient<RpcGroup.Rpcs<typeof Learning.LearningRpcs>>
+}
+
+export type LeanLecternClient = LecternClient & { readonly encoded: EncodedLecternClient }

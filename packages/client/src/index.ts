@@ -77,6 +77,30 @@ export const setForwardingSecret = (secret: string | undefined) => {
 /** The secret the gateway hosting this process's web app set; undefined anywhere else (e.g. `vite dev`). */
 export const forwardingSecret = (): string | undefined => secretHolder[SECRET_KEY]
 
+/**
+ * Hands one RPC body to the services without HTTP: `domain` as in `/rpc/<domain>`, the NDJSON body and the headers
+ * the HTTP request would carry; answers what the HTTP answer's status and body would be.
+ */
+export type RpcTransport = (
+  domain: string,
+  body: string,
+  headers: Readonly<Record<string, string>>
+) => Promise<{ readonly status: number; readonly body: string }>
+
+const TRANSPORT_KEY = Symbol.for("@lectern/client/in-process-transport")
+const transportHolder = globalThis as { [TRANSPORT_KEY]?: RpcTransport | undefined }
+
+/**
+ * Set by the gateway at start, before its web app serves: its RPC handlers, in memory, so that the web app's server
+ * functions (same process) skip the loopback socket and HTTP on both ends.
+ */
+export const setInProcessTransport = (transport: RpcTransport | undefined) => {
+  transportHolder[TRANSPORT_KEY] = transport
+}
+
+/** The transport the gateway hosting this process's web app set; undefined anywhere else (e.g. `vite dev`). */
+export const inProcessTransport = (): RpcTransport | undefined => transportHolder[TRANSPORT_KEY]
+
 export interface LecternClientOptions {
   /** The gateway's origin, e.g. `http://localhost:3000`. */
   readonly baseUrl: string

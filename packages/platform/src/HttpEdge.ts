@@ -1,11 +1,11 @@
 // The HTTP edge of a Lectern process: routing to RPC groups, health and readiness, JWKS, CORS, security headers,
 // client address, trace ids and one structured log line per request — on plain node:http, so nothing is paid twice.
 import { createHash, randomFillSync, timingSafeEqual } from "node:crypto"
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from "node:http"
 import { isIP } from "node:net"
 import { Cause, Config, Effect, Exit, Runtime } from "effect"
 import { CLIENT_IP_HEADER, FORWARDED_CLIENT_HEADER, FORWARDING_SECRET_HEADER } from "./ClientIp.ts"
-import type { RpcHttpHandler } from "./RpcHttp.ts"
+import type { RpcHttpAnswer, RpcHttpHandler } from "./RpcHttp.ts"
 
 /** A plain node:http handler for every path under `prefix` (any method). */
 export interface HttpRoute {
@@ -122,17 +122,17 @@ const singleHeader = (value: string | ReadonlyArray<string> | undefined) =>
  * The address the in-process web app forwards, when the request proves it comes from there (the secret, compared in
  * constant time over digests of equal length) and names one valid IP address; otherwise undefined.
  */
-const forwardedAddress = (req: IncomingMessage, secretDigest: Buffer | undefined) => {
+const forwardedAddress = (headers: IncomingHttpHeaders, secretDigest: Buffer | undefined) => {
   if (secretDigest === undefined) return undefined
-  const secret = singleHeader(req.headers[FORWARDING_SECRET_HEADER])
-  const address = singleHeader(req.headers[FORWARDED_CLIENT_HEADER])?.trim()
+  const secret = singleHeader(headers[FORWARDING_SECRET_HEADER])
+  const address = singleHeader(headers[FORWARDED_CLIENT_HEADER])?.trim()
   if (secret === undefined || address === undefined || address.length > 64) return undefined
   if (!timingSafeEqual(sha256(secret), secretDigest)) return undefined
   return isIP(address) === 0 ? undefined : address
 }
 
 const clientAddress = (req: IncomingMessage, trustProxy: boolean, secretDigest: Buffer | undefined) => {
-  const forwarded = forwardedAddress(req, secretDigest)
+  const forwarded = forwardedAddress(req.headers, secretDigest)
   // Nobody downstream (RPC handlers, the web app) ever sees the secret or an unverified forwarded address.
   delete req.headers[FORWARDING_SECRET_HEADER]
   delete req.headers[FORWARDED_CLIENT_HEADER]
@@ -267,6 +267,35 @@ export const makeEdge = (options: EdgeOptions) =>
     }
     return listener
   })
+
+/** The address an in-process call is made for when it forwards none: this process itself. */
+const IN_PROCESS_ADDRESS = "127.0.0.1"
+
+/**
+ * The edge's RPC routing for callers in this process (the gateway's web app): `/rpc/<domain>` bodies handed over in
+ * memory, with the client address taken as the edge takes it from the web app (a forwarded address only with the
+ * forwarding secret), so rate limits and handlers see exactly what an HTTP call would give them.
+ */
+export const makeInProcessRpc = (options: {
+  readonly rpc: Readonly<Record<string, RpcHttpHandler>>
+  readonly forwardingSecret?: string | undefined
+}) => {
+  const secretDigest =
+    options.forwardingSecret === undefined || options.forwardingSecret === ""
+      ? undefined
+      : sha256(options.forwardingSecret)
+  return (domain: string, body: string, headers: Readonly<Record<string, string>>): Promise<RpcHttpAnswer> => {
+    const handler = Object.hasOwn(options.rpc, domain) ? options.rpc[domain] : undefined
+    if (handler === undefined) {
+      return Promise.resolve({ status: 404, body: JSON.stringify({ error: `no service at /rpc/${domain}` }) })
+    }
+    const { [FORWARDING_SECRET_HEADER]: _secret, [FORWARDED_CLIENT_HEADER]: _address, ...rest } = headers
+    return handler.call(body, {
+      ...rest,
+      [CLIENT_IP_HEADER]: forwardedAddress(headers, secretDigest) ?? IN_PROCESS_ADDRESS
+    })
+  }
+}
 
 const errorText = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isFailure(exit)

@@ -20,7 +20,7 @@
 // - `Ping` is answered with `Pong`; `Ack` and `Eof` are ignored; `Interrupt` interrupts a request of the same body.
 // - Every response carries `x-trace-id`. A client that disconnects interrupts its pending calls.
 import { randomBytes } from "node:crypto"
-import type { IncomingMessage, ServerResponse } from "node:http"
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
 import { Headers } from "@effect/platform"
 import { Rpc, type RpcGroup, RpcSchema } from "@effect/rpc"
 import { InvalidInput } from "@lectern/domain"
@@ -65,9 +65,31 @@ export interface RpcHttpOptions {
   readonly maxMessagesPerBody?: number | undefined
 }
 
+/** What an in-process caller gets back: what the HTTP answer's status and body would have been. */
+export interface RpcHttpAnswer {
+  readonly status: number
+  readonly body: string
+}
+
 export interface RpcHttpHandler {
   /** Answers one HTTP request; never throws, always answers (unless the client went away). */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => void
+  /**
+   * Answers one request body handed over in memory by a caller in this process (the gateway's own web app), as
+   * `handle` would answer it over HTTP with these request headers and an NDJSON body — without the socket, the HTTP
+   * parsing and the body size check. The headers are the ones the edge would have set (the client address among
+   * them); a message's own headers merge over them as usual. Never rejects.
+   */
+  readonly call: (body: string, headers: IncomingHttpHeaders) => Promise<RpcHttpAnswer>
+}
+
+/** Where one body's answer goes: an HTTP response, or a caller in this process. */
+interface Exchange {
+  readonly headers: IncomingHttpHeaders
+  readonly reply: (status: number, format: Format, traceId: string, body: string) => void
+  readonly replyError: (status: number, error: string) => void
+  /** Calls `f` if the caller goes away before the answer (HTTP only). */
+  readonly onAbandoned: (f: () => void) => void
 }
 
 type ExitEncoded = Schema.ExitEncoded<unknown, unknown, unknown>
@@ -596,16 +618,17 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
       res.end(JSON.stringify({ error, traceId }))
     }
 
-    const dispatch = (req: IncomingMessage, res: ServerResponse, format: Format, body: string) => {
+    const dispatch = (exchange: Exchange, format: Format, body: string) => {
+      const replyError = exchange.replyError
       let messages: ReadonlyArray<unknown>
       try {
         messages = parseBody(body, format)
       } catch {
-        return replyError(res, 400, format === "ndjson" ? "Body is not NDJSON" : "Body is not JSON")
+        return replyError(400, format === "ndjson" ? "Body is not NDJSON" : "Body is not JSON")
       }
-      if (messages.length === 0) return replyError(res, 400, "Body holds no messages")
+      if (messages.length === 0) return replyError(400, "Body holds no messages")
       if (messages.length > maxMessagesPerBody) {
-        return replyError(res, 400, `Body holds more than ${maxMessagesPerBody} messages`)
+        return replyError(400, `Body holds more than ${maxMessagesPerBody} messages`)
       }
 
       // Validate every message before running any, so a bad body runs nothing.
@@ -613,11 +636,11 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
       const interrupts: Array<string> = []
       let pongs = 0
       for (const message of messages) {
-        if (!isRecord(message)) return replyError(res, 400, "Each message must be a JSON object")
+        if (!isRecord(message)) return replyError(400, "Each message must be a JSON object")
         switch (message._tag) {
           case "Request": {
             if (requestIdOf(message.id) === undefined) {
-              return replyError(res, 400, `A Request needs an id: a string of at most ${maxRequestIdLength} characters`)
+              return replyError(400, `A Request needs an id: a string of at most ${maxRequestIdLength} characters`)
             }
             requests.push(message)
             break
@@ -634,7 +657,7 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
           case "Eof":
             break
           default:
-            return replyError(res, 400, `Unknown message type: ${clip(String(message._tag), maxEchoedLength)}`)
+            return replyError(400, `Unknown message type: ${clip(String(message._tag), maxEchoedLength)}`)
         }
       }
 
@@ -644,7 +667,7 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
       let pending = requests.length
       const finish = () => {
         const body = format === "ndjson" ? `${lines.join("\n")}\n` : `[${lines.join(",")}]`
-        reply(res, 200, format, calls[0]?.traceId ?? nextTraceId(), body)
+        exchange.reply(200, format, calls[0]?.traceId ?? nextTraceId(), body)
       }
       if (pending === 0) return finish()
       // A call may settle synchronously inside runFork; the last one to settle answers.
@@ -671,7 +694,7 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
           settle(dieLine(requestId, `Unknown request tag: ${clip(String(tag), maxEchoedLength)}`))
           continue
         }
-        baseHeaders ??= Headers.fromInput(req.headers)
+        baseHeaders ??= Headers.fromInput(exchange.headers)
         const fiber = Runtime.runFork(
           route.runtime,
           callEffect(route, call, request, headersOf(baseHeaders, request.headers), clientId)
@@ -685,11 +708,18 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
       for (const requestId of interrupts) {
         for (const call of calls) if (call.requestId === requestId) call.fiber?.unsafeInterruptAsFork(FiberId.none)
       }
-      res.once("close", () => {
+      exchange.onAbandoned(() => {
         if (pending === 0) return
         for (const call of calls) call.fiber?.unsafeInterruptAsFork(FiberId.none)
       })
     }
+
+    const httpExchange = (req: IncomingMessage, res: ServerResponse): Exchange => ({
+      headers: req.headers,
+      reply: (status, format, traceId, body) => reply(res, status, format, traceId, body),
+      replyError: (status, error) => replyError(res, status, error),
+      onAbandoned: (f) => res.once("close", f)
+    })
 
     const rejectTooLarge = (req: IncomingMessage, res: ServerResponse) => {
       // The 413 is sent once the client has finished sending (read and discarded, up to a bound): answering earlier
@@ -743,7 +773,7 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
         const body =
           chunks.length === 1 ? (chunks[0]?.toString("utf8") ?? "") : Buffer.concat(chunks, size).toString("utf8")
         try {
-          dispatch(req, res, format, body)
+          dispatch(httpExchange(req, res), format, body)
         } catch (error) {
           const traceId = nextTraceId()
           logBug(error, traceId)
@@ -759,5 +789,23 @@ export const makeRpcHttpHandler = <Rpcs extends Rpc.Any>(
       })
     }
 
-    return { handle }
+    const call: RpcHttpHandler["call"] = (body, headers) =>
+      new Promise((resolve) => {
+        const answer = (status: number, text: string) => resolve({ status, body: text })
+        const exchange: Exchange = {
+          headers,
+          reply: (status, _format, _traceId, text) => answer(status, text),
+          replyError: (status, error) => answer(status, JSON.stringify({ error, traceId: nextTraceId() })),
+          onAbandoned: () => {}
+        }
+        try {
+          dispatch(exchange, "ndjson", body)
+        } catch (error) {
+          const traceId = nextTraceId()
+          logBug(error, traceId)
+          answer(500, JSON.stringify({ error: `Internal error (trace id ${traceId})`, traceId }))
+        }
+      })
+
+    return { handle, call }
   })

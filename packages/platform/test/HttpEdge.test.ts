@@ -6,7 +6,7 @@ import { Rpc, RpcClient, RpcGroup } from "@effect/rpc"
 import { describe, expect, it } from "@effect/vitest"
 import { asCaller, layerProtocol } from "@lectern/client"
 import { CLIENT_IP_HEADER, FORWARDED_CLIENT_HEADER, FORWARDING_SECRET_HEADER } from "@lectern/platform/ClientIp"
-import { makeEdge } from "@lectern/platform/HttpEdge"
+import { makeEdge, makeInProcessRpc } from "@lectern/platform/HttpEdge"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { Effect, Schema } from "effect"
 
@@ -162,6 +162,75 @@ describe("HttpEdge client address", () => {
       )
       expect(seen).toEqual([...addresses, ...addresses])
       expect(yield* shared.whereFrom()).toBe("127.0.0.1")
+    })
+  )
+})
+
+describe("HttpEdge in-process RPC (the gateway's own web app)", () => {
+  const inProcess = (forwardingSecret?: string) =>
+    Effect.map(makeRpcHttpHandler(WhereRpcs).pipe(Effect.provide(WhereLive)), (where) =>
+      makeInProcessRpc({ rpc: { where }, forwardingSecret })
+    )
+  const body = (messageHeaders: ReadonlyArray<[string, string]> = []) =>
+    `${JSON.stringify({ _tag: "Request", id: "1", tag: "whereFrom", payload: {}, headers: messageHeaders })}\n`
+  const whereFromInProcess = (
+    call: ReturnType<typeof makeInProcessRpc>,
+    headers: Record<string, string>,
+    messageHeaders: ReadonlyArray<[string, string]> = []
+  ) =>
+    Effect.promise(async () => {
+      const answer = await call("where", body(messageHeaders), headers)
+      expect(answer.status).toBe(200)
+      return (JSON.parse(answer.body.trim()) as { exit: { value: string } }).exit.value
+    })
+
+  it.effect("takes the client address as the edge does: forwarded with the secret only, never from the message", () =>
+    Effect.gen(function* () {
+      const call = yield* inProcess(SECRET)
+      expect(yield* whereFromInProcess(call, {})).toBe("127.0.0.1")
+      expect(yield* whereFromInProcess(call, spoofs, [[CLIENT_IP_HEADER, "198.51.100.4"]])).toBe("127.0.0.1")
+      const forwarded = { [FORWARDED_CLIENT_HEADER]: "203.0.113.9", [FORWARDING_SECRET_HEADER]: SECRET }
+      expect(yield* whereFromInProcess(call, forwarded)).toBe("203.0.113.9")
+      expect(yield* whereFromInProcess(call, { ...forwarded, [FORWARDING_SECRET_HEADER]: "a guess" })).toBe("127.0.0.1")
+      expect(yield* whereFromInProcess(call, { ...forwarded, [FORWARDED_CLIENT_HEADER]: "localhost" })).toBe(
+        "127.0.0.1"
+      )
+      // Without a secret configured, nothing forwarded counts.
+      expect(yield* whereFromInProcess(yield* inProcess(), forwarded)).toBe("127.0.0.1")
+    })
+  )
+
+  it.effect("answers what HTTP would: 404 for an unknown service, 400 for a body that is not NDJSON", () =>
+    Effect.gen(function* () {
+      const call = yield* inProcess(SECRET)
+      const unknown = yield* Effect.promise(() => call("nowhere", body(), {}))
+      expect(unknown.status).toBe(404)
+      expect(JSON.parse(unknown.body)).toMatchObject({ error: "no service at /rpc/nowhere" })
+      const inherited = yield* Effect.promise(() => call("toString", body(), {}))
+      expect(inherited.status).toBe(404)
+      const garbage = yield* Effect.promise(() => call("where", "{not json\n", {}))
+      expect(garbage.status).toBe(400)
+      expect(JSON.parse(garbage.body)).toMatchObject({ error: "Body is not NDJSON" })
+    })
+  )
+
+  it.scoped("the lean client over the in-process transport gets the same answers as over HTTP", () =>
+    Effect.gen(function* () {
+      const url = yield* serveEdge({ forwardingSecret: SECRET })
+      const call = yield* inProcess(SECRET)
+      const answers = yield* Effect.forEach(
+        [
+          { headers: {}, messageHeaders: [] as Array<[string, string]> },
+          {
+            headers: { [FORWARDED_CLIENT_HEADER]: "203.0.113.9", [FORWARDING_SECRET_HEADER]: SECRET },
+            messageHeaders: []
+          },
+          { headers: spoofs, messageHeaders: [[CLIENT_IP_HEADER, "198.51.100.4"]] as Array<[string, string]> }
+        ],
+        ({ headers, messageHeaders }) =>
+          Effect.all([whereFrom(url, headers, messageHeaders), whereFromInProcess(call, headers, messageHeaders)])
+      )
+      for (const [overHttp, inMemory] of answers) expect(inMemory).toBe(overHttp)
     })
   )
 })

@@ -2,13 +2,14 @@
 import { randomBytes } from "node:crypto"
 import { AuthLive, Auth as AuthService } from "@lectern/auth"
 import { CatalogLive, CatalogRelayLive, seedDemoContent } from "@lectern/catalog"
-import { setForwardingSecret } from "@lectern/client"
+import { setForwardingSecret, setInProcessTransport } from "@lectern/client"
 import { Auth, Catalog, EventsAdmin, Learning, Media } from "@lectern/contracts"
 import { Email } from "@lectern/domain"
 import { LearningLive, LearningRelayLive, learningHttpRoutes } from "@lectern/learning"
 import { MediaLive, mediaHttpRoutes, mediaReadiness } from "@lectern/media"
 import { layerFromConfig as eventBusFromConfig } from "@lectern/platform/EventBusFromConfig"
 import { EventsAdminHandlers } from "@lectern/platform/EventsAdminHandlers"
+import { makeInProcessRpc } from "@lectern/platform/HttpEdge"
 import { layerFromConfig as platformFromConfig, platformReadiness } from "@lectern/platform/Platform"
 import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
 import { serve } from "@lectern/platform/Serve"
@@ -17,6 +18,7 @@ import { tracingEnabled } from "@lectern/platform/Telemetry"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import {
   CatalogReaderFromCatalog,
+  CourseImagesFromMedia,
   CreatorDirectoryFromAuth,
   LearnerAccessFromLearning,
   LearnerDirectoryFromAuth,
@@ -28,9 +30,16 @@ import { loadWebApp, routesForBrowsers } from "./WebApp.ts"
 /** The platform from the environment, plus the event bus (Redis Streams with REDIS_URL, in-process otherwise). */
 export const PlatformLive = Layer.merge(platformFromConfig, eventBusFromConfig)
 
-/** Catalog names course creators through auth, and shows enrolled learners their lessons through learning. */
+/**
+ * Catalog names course creators through auth, shows enrolled learners their lessons through learning, and checks
+ * thumbnails against media's images.
+ */
 const AuthAndCatalogLive = Layer.mergeAll(
-  CatalogLive.pipe(Layer.provide(CreatorDirectoryFromAuth), Layer.provide(LearnerAccessFromLearning)),
+  CatalogLive.pipe(
+    Layer.provide(CreatorDirectoryFromAuth),
+    Layer.provide(LearnerAccessFromLearning),
+    Layer.provide(CourseImagesFromMedia)
+  ),
   EventsAdminHandlers,
   CatalogRelayLive
 ).pipe(Layer.provideMerge(AuthLive), Layer.provideMerge(PlatformLive))
@@ -90,14 +99,21 @@ export const startGateway = Effect.gen(function* () {
   // per browser, not per loopback) while ignoring the same headers from anyone else.
   const forwardingSecret = Option.isSome(web) ? randomBytes(32).toString("base64url") : undefined
   setForwardingSecret(forwardingSecret)
+  const rpc = {
+    auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
+    catalog: yield* makeRpcHttpHandler(Catalog.CatalogRpcs, { tracing }),
+    events: yield* makeRpcHttpHandler(EventsAdmin.EventsAdminRpcs, { tracing }),
+    media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing }),
+    learning: yield* makeRpcHttpHandler(Learning.LearningRpcs, { tracing })
+  }
+  // The web app's server functions run in this process: their calls reach these handlers in memory (no loopback
+  // socket, no HTTP on either end), unless LECTERN_INTERNAL_URL points them elsewhere.
+  if (Option.isSome(web) && process.env.LECTERN_INTERNAL_URL === undefined) {
+    setInProcessTransport(makeInProcessRpc({ rpc, forwardingSecret }))
+    yield* Effect.addFinalizer(() => Effect.sync(() => setInProcessTransport(undefined)))
+  }
   const listening = yield* serve({
-    rpc: {
-      auth: yield* makeRpcHttpHandler(Auth.AuthRpcs, { tracing }),
-      catalog: yield* makeRpcHttpHandler(Catalog.CatalogRpcs, { tracing }),
-      events: yield* makeRpcHttpHandler(EventsAdmin.EventsAdminRpcs, { tracing }),
-      media: yield* makeRpcHttpHandler(Media.MediaRpcs, { tracing }),
-      learning: yield* makeRpcHttpHandler(Learning.LearningRpcs, { tracing })
-    },
+    rpc,
     http: [...routesForBrowsers(web, yield* mediaHttpRoutes), ...(yield* learningHttpRoutes)],
     jwks: keys.jwks,
     readiness: [...(yield* platformReadiness), ...(yield* mediaReadiness)],

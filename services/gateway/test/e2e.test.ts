@@ -133,6 +133,20 @@ describe("gateway process", () => {
         expect(Exit.isSuccess(me) && me.value.email).toBe(ADMIN_EMAIL)
         const forged = yield* same((c) => c.auth.user.me().pipe(asCaller({ accessToken: "not.a.token" })))
         expect(Exit.isFailure(forged)).toBe(true)
+
+        // Encoded answers: the success exactly as the stock client's value encodes; failures decoded as usual.
+        const encodedDetail = yield* lean.encoded.catalog.course.get({ slug })
+        if (Exit.isFailure(detail)) return yield* Effect.dieMessage("course.get failed")
+        expect(encodedDetail).toEqual(Schema.encodeSync(Catalog.CourseDetail)(detail.value))
+        expect(encodedDetail.course.publishedAt === null || typeof encodedDetail.course.publishedAt === "string").toBe(
+          true
+        )
+        const encodedMissing = yield* Effect.exit(
+          lean.encoded.catalog.course.get({ slug: Slug.make("no-such-course-here") })
+        )
+        expect(encodedMissing).toEqual(missing)
+        const encodedMe = yield* lean.encoded.auth.user.me().pipe(asCaller({ accessToken: session.accessToken }))
+        expect(encodedMe.email).toBe(ADMIN_EMAIL)
       })
     )
 

@@ -10,8 +10,6 @@ import { hasSession, lectern } from "./lectern.ts"
 
 const encodeCategories = Schema.encodeSync(Schema.Array(Catalog.Category))
 const encodeSearchPage = Schema.encodeSync(Catalog.SearchPage)
-const encodeDetail = Schema.encodeSync(Catalog.CourseDetail)
-const encodeCards = Schema.encodeSync(Schema.Array(Catalog.CourseCard))
 const encodeVerification = Schema.encodeSync(Learning.CertificateVerification)
 
 /** A URL parameter decoded with its Schema, or undefined when absent or not valid. */
@@ -62,12 +60,13 @@ export const search = async (params: SearchParams) => {
 export const coursePage = async (slug: string): Promise<Outcome<CoursePage>> => {
   const decoded = Schema.decodeUnknownEither(Catalog.CourseRef)({ slug })
   if (Either.isLeft(decoded)) return { ok: false, error: { _tag: "CourseNotFound", message: "No such course." } }
-  const detail = await lectern((c) => c.catalog.course.get(decoded.right))
+  // Encoded answers: the page gets them as JSON data anyway, so they are not decoded here to be encoded again.
+  const detail = await lectern((c) => c.encoded.catalog.course.get(decoded.right))
   if (!detail.ok) return detail
-  const courseId = detail.value.course.id
+  const courseId = Catalog.Course.fields.id.make(detail.value.course.id)
   // Without a session cookie nobody is enrolled: no call needed to know it.
   const [related, enrolled] = await Promise.all([
-    lectern((c) => c.catalog.course.related({ id: courseId, limit: 4 })),
+    lectern((c) => c.encoded.catalog.course.related({ id: courseId, limit: 4 })),
     hasSession()
       ? lectern((c) => c.learning.enrollment.get({ courseId })).then((enrollment) => enrollment.ok)
       : Promise.resolve(false)
@@ -75,8 +74,8 @@ export const coursePage = async (slug: string): Promise<Outcome<CoursePage>> => 
   return {
     ok: true,
     value: {
-      detail: encodeDetail(detail.value),
-      related: related.ok ? encodeCards(related.value) : [],
+      detail: detail.value,
+      related: related.ok ? related.value : [],
       enrolled
     }
   }

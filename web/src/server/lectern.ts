@@ -1,8 +1,8 @@
 // The web server's only way to the services: one typed `@lectern/client` whose calls carry the session cookie's
 // token and the browser's address, refreshing the token transparently and turning typed failures into plain values.
 import "server-only"
-import { asCaller, type Forwarding, forwardingSecret, type LecternClient } from "@lectern/client"
-import { makeLeanLectern } from "@lectern/client/Lean"
+import { asCaller, type Forwarding, forwardingSecret, inProcessTransport, type RpcTransport } from "@lectern/client"
+import { type LeanLecternClient, makeLeanLectern } from "@lectern/client/Lean"
 import type { Auth } from "@lectern/contracts"
 import { Cause, Config, DateTime, Effect, Either, Exit, Option, type Scope } from "effect"
 import { getRequestEvent, type RequestEvent } from "solid-js/web"
@@ -120,16 +120,20 @@ const forwardingOf = (request: Request): Forwarding | undefined => {
   return secret === undefined || clientAddress === null ? undefined : { clientAddress, secret }
 }
 
-// One client per process (per base URL), shared by every request: the lean client (node:http, ≈ 0.6 ms of CPU per
-// call against ≈ 2.7 for the stock RpcClient over fetch, and ≈ 19 ms to build a stock one per call). Each call
-// carries its own token and forwarded address through `asCaller`, which the client reads from the calling fiber.
-const clients = new Map<string, LecternClient>()
+// One client per process (per base URL or in-process transport), shared by every request: the lean client
+// (node:http, ≈ 0.6 ms of CPU per call against ≈ 2.7 for the stock RpcClient over fetch, and ≈ 19 ms to build a
+// stock one per call). Mounted in the gateway, its calls are handed to the gateway's RPC handlers in memory
+// (`inProcessTransport`): same bodies, same checks, no loopback socket. Each call carries its own token and
+// forwarded address through `asCaller`, which the client reads from the calling fiber.
+const clients = new Map<string | RpcTransport, LeanLecternClient>()
 
 const sharedClient = (baseUrl: string) => {
-  let client = clients.get(baseUrl)
+  const transport = inProcessTransport()
+  const key = transport ?? baseUrl
+  let client = clients.get(key)
   if (client === undefined) {
-    client = makeLeanLectern({ baseUrl })
-    clients.set(baseUrl, client)
+    client = makeLeanLectern({ baseUrl, transport })
+    clients.set(key, client)
   }
   return client
 }
@@ -138,7 +142,7 @@ const withClient = <A, E>(
   baseUrl: string,
   accessToken: string | undefined,
   forwarding: Forwarding | undefined,
-  f: (lectern: LecternClient) => Effect.Effect<A, E, Scope.Scope>
+  f: (lectern: LeanLecternClient) => Effect.Effect<A, E, Scope.Scope>
 ) => Effect.suspend(() => Effect.scoped(f(sharedClient(baseUrl)))).pipe(asCaller({ accessToken, forwarding }))
 
 // A refresh token rotates on use and a second use revokes the whole session, so concurrent requests of one browser
@@ -202,7 +206,7 @@ const toFailure = (error: unknown): Failure => {
  * `{ ok: false, error }`; defects (lost connections, bugs) are logged and thrown as a generic error.
  */
 export const lectern = async <A, E>(
-  f: (lectern: LecternClient) => Effect.Effect<A, E, Scope.Scope>
+  f: (lectern: LeanLecternClient) => Effect.Effect<A, E, Scope.Scope>
 ): Promise<Outcome<A>> => {
   const event = requestEvent()
   const program = Effect.gen(function* () {
