@@ -6,6 +6,7 @@ import {
   Cursor,
   Discount,
   Forbidden,
+  ImageId,
   InvalidCursor,
   InvalidInput,
   Language,
@@ -80,6 +81,10 @@ export class Category extends Schema.Class<Category>("Category")({
   courseCount: Schema.Int
 }) {}
 
+/** A course's picture: public URLs of media's 480×270 and 1280×720 JPEG renders of an image. */
+export const CourseThumbnail = Schema.Struct({ small: Schema.String, large: Schema.String })
+export type CourseThumbnail = typeof CourseThumbnail.Type
+
 /** What a course shows in a list: everything but its description and curriculum. */
 const courseCardFields = {
   id: CourseId,
@@ -100,7 +105,9 @@ const courseCardFields = {
   enrollmentCount: Schema.Int,
   lessonCount: Schema.Int,
   durationSeconds: Schema.Int,
-  publishedAt: Schema.NullOr(Schema.DateTimeUtc)
+  publishedAt: Schema.NullOr(Schema.DateTimeUtc),
+  /** Null when the course has none. */
+  thumbnail: Schema.NullOr(CourseThumbnail)
 }
 
 export class CourseCard extends Schema.Class<CourseCard>("CourseCard")(courseCardFields) {}
@@ -227,7 +234,9 @@ const courseFields = {
   language: Language,
   price: Money,
   tags: Tags,
-  discount: Schema.optional(Schema.NullOr(Discount))
+  discount: Schema.optional(Schema.NullOr(Discount)),
+  /** An image (media's `image.create`) of the course's creator, or any for an admin; null or absent: none. */
+  thumbnailImageId: Schema.optional(Schema.NullOr(ImageId))
 }
 
 export const CourseCreate = strict(courseFields)
@@ -242,7 +251,9 @@ export const CourseUpdate = strict({
   language: Schema.optional(Language),
   price: Schema.optional(Money),
   tags: Schema.optional(Tags),
-  discount: Schema.optional(Schema.NullOr(Discount))
+  discount: Schema.optional(Schema.NullOr(Discount)),
+  /** A new thumbnail (as in CourseCreate); null removes it; absent keeps it. */
+  thumbnailImageId: Schema.optional(Schema.NullOr(ImageId))
 })
 
 /** One course waiting for an admin's decision. */
@@ -301,6 +312,12 @@ export class CourseLocked extends Schema.TaggedError<CourseLocked>()("CourseLock
   status: CourseStatus
 }) {}
 
+/** The thumbnail is no image of the course's creator (someone else's, deleted or unknown; admins may use any). */
+export class InvalidThumbnail extends Schema.TaggedError<InvalidThumbnail>()("InvalidThumbnail", {
+  imageId: Schema.String,
+  reason: Schema.String
+}) {}
+
 /** A reorder that does not list every section and lesson of the course exactly once, or names foreign ones. */
 export class CurriculumMismatch extends Schema.TaggedError<CurriculumMismatch>()("CurriculumMismatch", {
   message: Schema.String
@@ -354,12 +371,12 @@ export class CatalogUserRpcs extends RpcGroup.make(
   Rpc.make("course.create", {
     payload: CourseCreate,
     success: Course,
-    error: Schema.Union(InvalidInput, Forbidden, CategoryNotFound)
+    error: Schema.Union(InvalidInput, Forbidden, CategoryNotFound, InvalidThumbnail)
   }),
   Rpc.make("course.update", {
     payload: CourseUpdate,
     success: Course,
-    error: Schema.Union(InvalidInput, Forbidden, CourseNotFound, CategoryNotFound, CourseLocked)
+    error: Schema.Union(InvalidInput, Forbidden, CourseNotFound, CategoryNotFound, CourseLocked, InvalidThumbnail)
   }),
   Rpc.make("course.delete", {
     payload: strict({ id: CourseId }),

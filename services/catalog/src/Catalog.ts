@@ -9,6 +9,7 @@ import {
   embedUrl,
   Forbidden,
   hasRole,
+  type ImageId,
   InvalidCursor,
   InvalidInput,
   LessonId,
@@ -22,6 +23,7 @@ import {
 } from "@lectern/domain"
 import { DateTime, Effect, Encoding, Option, Schema } from "effect"
 import { CatalogCache, relatedKey, searchKey } from "./CatalogCache.ts"
+import { CourseImages } from "./CourseImages.ts"
 import { CreatorDirectory } from "./CreatorDirectory.ts"
 import { LearnerAccess } from "./LearnerAccess.ts"
 import {
@@ -59,6 +61,12 @@ export const readingSeconds = (markdown: string) => {
   const words = markdown.split(/\s+/).filter((word) => word.length > 0).length
   return Math.min(86_400, Math.ceil((words / 200) * 60))
 }
+
+/** The thumbnail a course row holds, as CourseFields carries it. */
+const storedThumbnail = (row: CourseRow): CourseFields["thumbnail"] =>
+  row.thumbnailImageId === null || row.thumbnailSmallUrl === null || row.thumbnailLargeUrl === null
+    ? null
+    : { imageId: row.thumbnailImageId, urls: { small: row.thumbnailSmallUrl, large: row.thumbnailLargeUrl } }
 
 /** A free course has no discount, an amount never exceeds the price, and a new discount must still run. */
 const checkPricing = (
@@ -254,6 +262,27 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
     const catalogCache = yield* CatalogCache
     const directory = yield* Effect.serviceOption(CreatorDirectory)
     const learners = yield* Effect.serviceOption(LearnerAccess)
+    const images = yield* Effect.serviceOption(CourseImages)
+
+    /**
+     * The thumbnail `user` may give a course of `ownerId`: an image of the owner's (an admin may use any), with the
+     * URLs media gives for it; InvalidThumbnail otherwise, or when there is no media to ask.
+     */
+    const thumbnailFor = (user: AuthenticatedUser, ownerId: UserId, imageId: ImageId) =>
+      Effect.gen(function* () {
+        if (Option.isNone(images)) {
+          return yield* Effect.fail(
+            new Contract.InvalidThumbnail({ imageId, reason: "thumbnails need the media service in this process" })
+          )
+        }
+        const found = yield* images.value.image(imageId)
+        if (Option.isNone(found) || (found.value.ownerId !== ownerId && !isAdmin(user))) {
+          return yield* Effect.fail(
+            new Contract.InvalidThumbnail({ imageId, reason: "no image of the course's creator has this id" })
+          )
+        }
+        return { imageId, urls: found.value.urls }
+      })
 
     /** Whether `viewer` is enrolled in the published `course` (so sees every lesson's content); false without learning. */
     const enrolledIn = (
@@ -465,7 +494,11 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
         priceAmount: input.price.amount,
         priceCurrency: input.price.currency,
         discount: input.discount ?? null,
-        tags: normalizeTags(input.tags)
+        tags: normalizeTags(input.tags),
+        thumbnail:
+          input.thumbnailImageId === undefined || input.thumbnailImageId === null
+            ? null
+            : yield* thumbnailFor(user, user.id, input.thumbnailImageId)
       }
       yield* checkPricing(input.price, fields.discount, true)
       const id = CourseId.make(crypto.randomUUID())
@@ -506,7 +539,13 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
               priceAmount: price.amount,
               priceCurrency: price.currency,
               discount,
-              tags: input.tags === undefined ? current.tags : normalizeTags(input.tags)
+              tags: input.tags === undefined ? current.tags : normalizeTags(input.tags),
+              thumbnail:
+                input.thumbnailImageId === undefined
+                  ? storedThumbnail(current)
+                  : input.thumbnailImageId === null
+                    ? null
+                    : yield* thumbnailFor(user, current.ownerId, input.thumbnailImageId)
             })
           )
           yield* repo.emit("course.updated", { courseId: updated.id, slug: updated.slug })
@@ -1120,6 +1159,26 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       return Option.getOrElse(outcome, (): ReadonlyArray<LessonId> => [])
     })
 
+    /**
+     * Media deleted an image, once per event id: every course showing it loses its thumbnail, with `course.updated`
+     * (which drops their cached pages). Returns the courses changed.
+     */
+    const applyImageDeleted = Effect.fn("Catalog.applyImageDeleted")(function* (event: {
+      readonly eventId: string
+      readonly imageId: ImageId
+    }) {
+      const outcome = yield* repo.once(
+        "image-deleted",
+        event.eventId,
+        Effect.gen(function* () {
+          const courses = yield* repo.clearThumbnail(event.imageId)
+          for (const course of courses) yield* repo.emit("course.updated", { courseId: course.id, slug: course.slug })
+          return courses.map((course) => course.id)
+        })
+      )
+      return Option.getOrElse(outcome, (): ReadonlyArray<CourseId> => [])
+    })
+
     return {
       listCategories,
       createCategory,
@@ -1147,6 +1206,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
       related,
       applyCounterEvent,
       applyMediaEvent,
+      applyImageDeleted,
       /** For media playback: may anyone watch `mediaId` because a published course previews it? */
       mediaInPublishedPreview: repo.mediaInPublishedPreview,
       /** For media playback by enrolled learners: the published courses that show `mediaId`. */

@@ -19,7 +19,7 @@ import { Config, ConfigError, Context, Duration, Effect, Either, Layer, Option, 
 import { CatalogRepo, type SearchFilter } from "./Repo.ts"
 
 /** Bumped when a cached value's Schema changes, so a new release never reads an old release's entries. */
-const NAMESPACE = "catalog:v1:"
+const NAMESPACE = "catalog:v2:"
 const COURSE_PREFIX = `${NAMESPACE}course:`
 const SEARCH_PREFIX = `${NAMESPACE}search:`
 

@@ -1,4 +1,5 @@
-// What the catalog keeps from other services' events: enrollment and rating counters, and lessons' media state.
+// What the catalog keeps from other services' events: enrollment and rating counters, lessons' media state, and
+// thumbnails whose image media deleted.
 import { Events } from "@lectern/contracts"
 import { EventBus } from "@lectern/platform/EventBus"
 import { Effect, Layer, Schema } from "effect"
@@ -38,7 +39,7 @@ const counterChange = (event: Events.EventEnvelope) => {
 }
 
 /**
- * Subscribes the catalog to enrollments, reviews and media outcomes. Each applies once per event id (the catalog
+ * Subscribes the catalog to enrollments, reviews, media outcomes and deleted images. Each applies once per event id (the catalog
  * records processed ids in the same transaction), so redelivery changes nothing; a payload that does not decode
  * fails the delivery and ends, after the bus's retries, in the dead letters for an admin to see.
  */
@@ -56,7 +57,8 @@ export const CatalogConsumersLive = Layer.scopedDiscard(
           "review.updated",
           "review.deleted",
           "media.ready",
-          "media.failed"
+          "media.failed",
+          "image.deleted"
         ]
       },
       (event) => {
@@ -75,6 +77,11 @@ export const CatalogConsumersLive = Layer.scopedDiscard(
         if (event.type === "media.failed") {
           return Schema.decodeUnknown(Events.MediaFailed)(event.payload).pipe(
             Effect.flatMap((p) => catalog.applyMediaEvent({ eventId: event.id, mediaId: p.mediaId, ready: false }))
+          )
+        }
+        if (event.type === "image.deleted") {
+          return Schema.decodeUnknown(Events.ImageDeleted)(event.payload).pipe(
+            Effect.flatMap((p) => catalog.applyImageDeleted({ eventId: event.id, imageId: p.imageId }))
           )
         }
         const change = counterChange(event)

@@ -16,7 +16,7 @@ import { CATALOG_SCHEMA, CatalogRepo } from "./Repo.ts"
 
 /**
  * The catalog schema's migrations: its SQL files, then the platform's outbox and processed-events tables as ids 2
- * and 3. The next SQL file is `0004_…`.
+ * and 3. The next SQL file is `0006_…`.
  */
 export const CatalogMigrations = {
   schema: CATALOG_SCHEMA,

@@ -6,6 +6,7 @@ import type {
   CategoryId,
   CourseId,
   Discount,
+  ImageId,
   Language,
   LessonId,
   Level,
@@ -47,6 +48,10 @@ interface CourseCardRow {
   readonly lessonCount: number
   readonly durationSeconds: number
   readonly publishedAt: Date | null
+  /** All three set, or none (a CHECK constraint). */
+  readonly thumbnailImageId: ImageId | null
+  readonly thumbnailSmallUrl: string | null
+  readonly thumbnailLargeUrl: string | null
 }
 
 export interface CourseRow extends CourseCardRow {
@@ -126,6 +131,8 @@ export interface CourseFields {
   readonly priceCurrency: string
   readonly discount: Discount | null
   readonly tags: ReadonlyArray<string>
+  /** The image and the URLs media gave for it, or null. */
+  readonly thumbnail: { readonly imageId: ImageId; readonly urls: Catalog.CourseThumbnail } | null
 }
 
 /** What a lesson holds, in columns; exactly the ones of its kind are set. */
@@ -194,7 +201,11 @@ const cardFields = (row: CourseCardRow) => ({
   enrollmentCount: row.enrollmentCount,
   lessonCount: row.lessonCount,
   durationSeconds: row.durationSeconds,
-  publishedAt: row.publishedAt === null ? null : utc(row.publishedAt)
+  publishedAt: row.publishedAt === null ? null : utc(row.publishedAt),
+  thumbnail:
+    row.thumbnailSmallUrl === null || row.thumbnailLargeUrl === null
+      ? null
+      : { small: row.thumbnailSmallUrl, large: row.thumbnailLargeUrl }
 })
 
 // Rows come from our own constrained tables, so constructing skips re-validation (it was a third of the gateway's
@@ -246,7 +257,7 @@ export const toTransition = (row: TransitionRow) =>
 const CARD_COLUMNS = `c.id, c.slug, c.owner_id, c.title, c.subtitle, c.category_id, c.level, c.language,
   c.price_amount, c.price_currency, c.discount_kind, c.discount_value, c.discount_ends_at, c.tags, c.status,
   c.rating_average::float8 AS rating_average, c.rating_count, c.enrollment_count, c.lesson_count,
-  c.duration_seconds, c.published_at`
+  c.duration_seconds, c.published_at, c.thumbnail_image_id, c.thumbnail_small_url, c.thumbnail_large_url`
 const COURSE_COLUMNS = `${CARD_COLUMNS}, c.description, c.review_feedback, c.created_at, c.updated_at`
 /**
  * The card columns already named as CourseCardRow names them, for the list queries (search, related) run without
@@ -257,7 +268,9 @@ const CARD_COLUMNS_AS_FIELDS = `c.id, c.slug, c.owner_id AS "ownerId", c.title, 
   c.price_currency AS "priceCurrency", c.discount_kind AS "discountKind", c.discount_value AS "discountValue",
   c.discount_ends_at AS "discountEndsAt", c.tags, c.status, c.rating_average::float8 AS "ratingAverage",
   c.rating_count AS "ratingCount", c.enrollment_count AS "enrollmentCount", c.lesson_count AS "lessonCount",
-  c.duration_seconds AS "durationSeconds", c.published_at AS "publishedAt"`
+  c.duration_seconds AS "durationSeconds", c.published_at AS "publishedAt",
+  c.thumbnail_image_id AS "thumbnailImageId", c.thumbnail_small_url AS "thumbnailSmallUrl",
+  c.thumbnail_large_url AS "thumbnailLargeUrl"`
 const LESSON_COLUMNS = `id, course_id, section_id, title, kind, position, is_preview, duration_seconds, media_id,
   media_ready, embed_provider, embed_video_id, markdown, quiz_id`
 
@@ -381,6 +394,12 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       sql<CourseRow>`SELECT ${courseColumns} FROM catalog.courses c
         WHERE c.owner_id = ${ownerId} AND c.deleted_at IS NULL ORDER BY c.updated_at DESC, c.id DESC`
 
+    const thumbnailColumns = (thumbnail: CourseFields["thumbnail"]) => ({
+      imageId: thumbnail?.imageId ?? null,
+      small: thumbnail?.urls.small ?? null,
+      large: thumbnail?.urls.large ?? null
+    })
+
     const discountColumns = (discount: Discount | null) => ({
       kind: discount?.kind ?? null,
       value: discount === null ? null : discount.kind === "percent" ? discount.percent : discount.amount,
@@ -392,12 +411,15 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       row: CourseFields & { readonly id: CourseId; readonly slug: Slug; readonly ownerId: UserId }
     ) => {
       const discount = discountColumns(row.discount)
+      const thumbnail = thumbnailColumns(row.thumbnail)
       return sql<CourseRow>`WITH c AS (
           INSERT INTO catalog.courses (id, slug, owner_id, title, subtitle, description, category_id, level, language,
-            price_amount, price_currency, discount_kind, discount_value, discount_ends_at, tags)
+            price_amount, price_currency, discount_kind, discount_value, discount_ends_at, tags, thumbnail_image_id,
+            thumbnail_small_url, thumbnail_large_url)
           VALUES (${row.id}, ${row.slug}, ${row.ownerId}, ${row.title}, ${row.subtitle}, ${row.description},
             ${row.categoryId}, ${row.level}, ${row.language}, ${row.priceAmount}, ${row.priceCurrency},
-            ${discount.kind}, ${discount.value}, ${discount.endsAt}, ${row.tags}::text[])
+            ${discount.kind}, ${discount.value}, ${discount.endsAt}, ${row.tags}::text[], ${thumbnail.imageId},
+            ${thumbnail.small}, ${thumbnail.large})
           ON CONFLICT (slug) DO NOTHING RETURNING *)
         SELECT ${courseColumns} FROM c`.pipe(Effect.map(one))
     }
@@ -409,11 +431,14 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
 
     const updateCourse = (id: CourseId, fields: CourseFields) => {
       const discount = discountColumns(fields.discount)
+      const thumbnail = thumbnailColumns(fields.thumbnail)
       return sql<CourseRow>`UPDATE catalog.courses c SET title = ${fields.title}, subtitle = ${fields.subtitle},
           description = ${fields.description}, category_id = ${fields.categoryId}, level = ${fields.level},
           language = ${fields.language}, price_amount = ${fields.priceAmount}, price_currency = ${fields.priceCurrency},
           discount_kind = ${discount.kind}, discount_value = ${discount.value},
-          discount_ends_at = ${discount.endsAt}, tags = ${fields.tags}::text[], updated_at = now()
+          discount_ends_at = ${discount.endsAt}, tags = ${fields.tags}::text[],
+          thumbnail_image_id = ${thumbnail.imageId}, thumbnail_small_url = ${thumbnail.small},
+          thumbnail_large_url = ${thumbnail.large}, updated_at = now()
         WHERE c.id = ${id} RETURNING ${courseColumns}`.pipe(Effect.map(one))
     }
 
@@ -426,6 +451,12 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
 
     const softDeleteCourse = (id: CourseId) =>
       sql`UPDATE catalog.courses SET deleted_at = now(), updated_at = now() WHERE id = ${id}`
+
+    /** Every course showing `imageId` loses its thumbnail (the image is gone); answers those courses. */
+    const clearThumbnail = (imageId: ImageId) =>
+      sql<{ id: CourseId; slug: Slug }>`UPDATE catalog.courses SET thumbnail_image_id = NULL,
+          thumbnail_small_url = NULL, thumbnail_large_url = NULL, updated_at = now()
+        WHERE thumbnail_image_id = ${imageId} RETURNING id, slug`
 
     const insertTransition = (row: {
       readonly courseId: CourseId
@@ -720,6 +751,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       updateCourse: die(updateCourse),
       setStatus: die(setStatus),
       softDeleteCourse: die(softDeleteCourse),
+      clearThumbnail: die(clearThumbnail),
       insertTransition: die(insertTransition),
       transitions: die(transitions),
       reviewQueue: die(reviewQueue),

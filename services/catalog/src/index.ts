@@ -1,6 +1,7 @@
 // @lectern/catalog: the catalog service as layers, for the gateway and for running alone.
 export { Catalog, type CounterEvent, type CounterOutcome } from "./Catalog.ts"
 export { CatalogCache, CatalogCacheInvalidationLive, CatalogCacheTtl } from "./CatalogCache.ts"
+export { CourseImages, type CourseImagesService } from "./CourseImages.ts"
 export { CreatorDirectory, type CreatorDirectoryService } from "./CreatorDirectory.ts"
 export { CatalogHandlers } from "./Handlers.ts"
 export {

@@ -18,6 +18,7 @@ import { serveForTest } from "@lectern/testkit/ServeForTest"
 import type { TestUser } from "@lectern/testkit/TestUsers"
 import { type Duration, Effect, Layer } from "effect"
 import { layer as layerCatalogCache } from "../src/CatalogCache.ts"
+import type { CourseImages } from "../src/CourseImages.ts"
 import type { CreatorDirectory } from "../src/CreatorDirectory.ts"
 import { makeCatalogLive } from "../src/Layer.ts"
 
@@ -36,11 +37,14 @@ export const makeCatalogTestLayer = (
     readonly eventBus?: Layer.Layer<EventBus>
     /** Course creators' names; default none, as the catalog running alone (creator names are null). */
     readonly creators?: Layer.Layer<CreatorDirectory>
+    /** Media's images for thumbnails; default none, as the catalog running alone (no thumbnail can be set). */
+    readonly images?: Layer.Layer<CourseImages>
   } = {}
 ) =>
   Layer.merge(
     makeCatalogLive(layerCatalogCache({ ttl: options.cacheTtl ?? 0 })).pipe(
-      Layer.provide(options.creators ?? Layer.empty)
+      Layer.provide(options.creators ?? Layer.empty),
+      Layer.provide(options.images ?? Layer.empty)
     ),
     AuthLive
   ).pipe(

@@ -1,9 +1,10 @@
 // Where hosted services ask each other: media asks catalog and learning who may watch a video, learning reads
-// catalog's curricula and takes media's uploads as assignment attachments, catalog names course creators from auth.
+// catalog's curricula and takes media's uploads as assignment attachments, catalog names course creators from auth
+// and checks course thumbnails against media's images.
 // In one process these are direct calls on the services' layers.
 
 import { Auth } from "@lectern/auth"
-import { Catalog as CatalogService, CreatorDirectory, LearnerAccess } from "@lectern/catalog"
+import { Catalog as CatalogService, CourseImages, CreatorDirectory, LearnerAccess } from "@lectern/catalog"
 import * as Assignment from "@lectern/contracts/LearningAssignment"
 import { UserId } from "@lectern/domain"
 import {
@@ -14,7 +15,7 @@ import {
   LearningSchemaLive,
   SubmissionFiles
 } from "@lectern/learning"
-import { MediaRepo, MediaSchemaLive, PlaybackAccess } from "@lectern/media"
+import { ImageRepoLive, imageLookup, MediaRepo, MediaSchemaLive, PlaybackAccess } from "@lectern/media"
 import { readUpload, uploadPrefix } from "@lectern/media/Uploads"
 import { BlobStore } from "@lectern/platform/BlobStore"
 import { layerFromConfig as blobStoreFromConfig } from "@lectern/platform/BlobStoreFromConfig"
@@ -31,6 +32,15 @@ export const CreatorDirectoryFromAuth = Layer.effect(
   CreatorDirectory,
   Effect.map(Auth, (auth) => ({ displayName: auth.displayName }))
 )
+
+/**
+ * Course thumbnails from media's images: a live image's owner and the URLs of its renders, read through media's repo
+ * in the caller's fiber (inside catalog's transaction, on its connection).
+ */
+export const CourseImagesFromMedia = Layer.effect(
+  CourseImages,
+  Effect.map(imageLookup, (image) => ({ image }))
+).pipe(Layer.provide(ImageRepoLive))
 
 /**
  * Catalog shows every lesson's content to learners enrolled in the course: asked of learning's enrollments through its
