@@ -8,10 +8,12 @@ import {
   type FfmpegTranscoder,
   OUTPUT_FILES,
   planTranscode,
+  setGroupNiceness,
   type TranscodePlan,
   transcodeArgs,
   type X264Preset
 } from "@lectern/platform/TranscoderFfmpeg"
+import { Effect } from "effect"
 
 /** The single-pass command no longer has the shape the per-rendition commands are cut from. */
 export class LadderShapeChanged extends Error {
@@ -60,13 +62,17 @@ export class FfmpegFailed extends Error {
 }
 
 /**
- * Runs `ffmpeg args` the way the Transcoder starts it (`wrap`: setpriv, chrt --idle, nice as configured), its
- * progress lines on stdout read and dropped like the Transcoder reads them; resolves when it exited 0.
+ * Runs `ffmpeg args` the way the Transcoder starts it (`wrap`: setpriv, chrt --idle, nice as configured, in a
+ * session of its own whose scheduling group gets the same nice), its progress lines on stdout read and dropped like
+ * the Transcoder reads them; resolves when it exited 0.
  */
 export const runFfmpeg = (wrap: FfmpegTranscoder["command"], ffmpeg: string, args: ReadonlyArray<string>) =>
   new Promise<void>((resolve, reject) => {
     const wrapped = wrap(ffmpeg, args)
-    const child = spawn(wrapped.command, [...wrapped.args], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(wrapped.command, [...wrapped.args], { detached: true, stdio: ["ignore", "pipe", "pipe"] })
+    if (child.pid !== undefined && wrapped.groupNiceness !== undefined && wrapped.groupNiceness > 0) {
+      Effect.runFork(setGroupNiceness(child.pid, wrapped.groupNiceness))
+    }
     let stderr = ""
     child.stdout.resume()
     child.stderr.on("data", (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 // The Transcoder port on FFmpeg: guarded ffprobe, then one ffmpeg process that decodes once and writes the whole ladder.
 import { type ChildProcess, spawn } from "node:child_process"
-import { createReadStream } from "node:fs"
+import { createReadStream, writeFileSync } from "node:fs"
 import { mkdir, open, readFile, stat, writeFile } from "node:fs/promises"
 import { availableParallelism } from "node:os"
 import { join, resolve } from "node:path"
@@ -15,6 +15,7 @@ import {
   Layer,
   Option,
   Queue,
+  Schedule,
   Schema,
   type Scope
 } from "effect"
@@ -65,7 +66,7 @@ export interface FfmpegSettings {
   /**
    * Run ffmpeg under Linux's SCHED_IDLE policy (`chrt --idle 0`; ignored without `chrt`): it then gets a core only
    * when no normal task wants it, and a waking request handler preempts it at once, where niceness only shrinks its
-   * share. Default true.
+   * share. Its scheduling group gets nice 19 as well (see `groupNiceness`). Default true.
    */
   readonly idlePriority?: boolean
   /**
@@ -83,6 +84,17 @@ export interface FfmpegSettings {
 
 export const defaultThreads = () => Math.max(1, availableParallelism() - 1)
 export const DEFAULT_NICENESS = 10
+
+/**
+ * The nice value of ffmpeg's scheduling group: 19 (the lowest priority a group can have) under SCHED_IDLE, else the
+ * niceness. ffmpeg runs in a session of its own (so one kill reaches the whole process group), and with Linux's
+ * autogroup (`kernel.sched_autogroup_enabled`, on in most distributions) each session is a group that the
+ * scheduler first shares the CPUs between as an equal of every other group, whatever its tasks' policy and nice:
+ * `chrt --idle` and `nice` alone then rank ffmpeg only against its own threads, and it takes about as much CPU as the
+ * whole web process. The group's own nice is what ranks it against the others.
+ */
+export const groupNiceness = (settings: { readonly idlePriority: boolean; readonly niceness: number }) =>
+  settings.idlePriority ? 19 : settings.niceness
 
 // ---------------------------------------------------------------------------------------------------------------
 // Refusing what is not a video before any tool opens it
@@ -797,13 +809,19 @@ const killGroup = (child: ChildProcess) => {
 }
 
 /**
- * Starts `command` in its own process group. Closing the scope before it exited (interruption, timeout) kills the
- * group with SIGKILL and waits for the exit, so no ffmpeg outlives the fiber that started it.
+ * Starts `command` in its own session and process group. Closing the scope before it exited (interruption, timeout)
+ * kills the group with SIGKILL and waits for the exit, so no ffmpeg outlives the fiber that started it. A session is
+ * a scheduling group of its own under Linux's autogroup; `groupNiceness` (above 0) lowers that group's priority at
+ * once (see `groupNiceness` and `setGroupNiceness`).
  */
 export const startProcess = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly onStdoutLine?: (line: string) => void; readonly collectStdout?: boolean } = {}
+  options: {
+    readonly onStdoutLine?: (line: string) => void
+    readonly collectStdout?: boolean
+    readonly groupNiceness?: number | undefined
+  } = {}
 ): Effect.Effect<RunningProcess, never, Scope.Scope> =>
   Effect.gen(function* () {
     const exited = yield* Deferred.make<
@@ -847,8 +865,38 @@ export const startProcess = (
           if (Option.isNone(gone)) yield* Effect.logWarning(`${command} (pid ${child.pid}) did not exit after SIGKILL`)
         })
     )
+    // spawn returns once the child has called setsid and exec'd, so its pid names the new session's group.
+    const { groupNiceness } = options
+    if (groupNiceness !== undefined && groupNiceness > 0 && child.pid !== undefined && process.platform === "linux") {
+      yield* setGroupNiceness(child.pid, groupNiceness)
+    }
     return { pid: child.pid, stderrTail: () => stderr, exit: Deferred.await(exited) }
   })
+
+/** Whether `error` is a failed system call with one of these errno codes. */
+const isErrno = (error: unknown, ...codes: ReadonlyArray<string>) =>
+  typeof error === "object" && error !== null && "code" in error && codes.includes(String(error.code))
+
+/**
+ * Gives the Linux autogroup of `pid` (the group of the session it leads, so only a process that called setsid, as
+ * `startProcess`'s children do) the nice value `nice` (0–19). Nothing to do without autogroup support (no
+ * `/proc/<pid>/autogroup`) or once the process is gone. The kernel lets a caller without CAP_SYS_ADMIN change one
+ * group every 100 ms (EAGAIN otherwise), so that is tried again; any other refusal is logged and the process runs on.
+ */
+export const setGroupNiceness = (pid: number, nice: number): Effect.Effect<void> =>
+  Effect.try({
+    try: () => writeFileSync(`/proc/${pid}/autogroup`, String(nice)),
+    catch: (error) => error
+  }).pipe(
+    Effect.retry({ while: (error) => isErrno(error, "EAGAIN"), schedule: Schedule.spaced("110 millis"), times: 5 }),
+    Effect.catchAll((error) =>
+      isErrno(error, "ENOENT", "ESRCH")
+        ? Effect.void
+        : Effect.logWarning(
+            `could not give the scheduling group of pid ${pid} nice ${nice}: ${error instanceof Error ? error.message : String(error)}`
+          )
+    )
+  )
 
 const failedRun = (program: string, exit: { readonly code: number | null; readonly signal: string | null }) =>
   exit.signal !== null ? `${program} was killed by ${exit.signal}` : `${program} exited with code ${exit.code}`
@@ -901,11 +949,18 @@ const measureRendition = (
 export interface FfmpegTranscoder extends TranscoderService {
   readonly binaries: FfmpegBinaries
   readonly settings: Required<Omit<FfmpegSettings, "binaries">>
-  /** How this transcoder starts `program args`: under setpriv, chrt and nice as configured. */
+  /**
+   * How this transcoder starts `program args`: under setpriv, chrt and nice as configured, and the nice value for its
+   * scheduling group when it runs in a session of its own (`startProcess`'s `groupNiceness`; undefined off Linux).
+   */
   readonly command: (
     program: string,
     args: ReadonlyArray<string>
-  ) => { readonly command: string; readonly args: ReadonlyArray<string> }
+  ) => {
+    readonly command: string
+    readonly args: ReadonlyArray<string>
+    readonly groupNiceness: number | undefined
+  }
 }
 
 /** Builds the FFmpeg Transcoder (resolving the programs unless `settings.binaries` names them). */
@@ -932,6 +987,7 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
       resolved.cpus !== undefined && process.platform === "linux"
         ? yield* findOnPath("taskset", process.env.PATH ?? "")
         : Option.none<string>()
+    const linuxGroupNiceness = process.platform === "linux" ? groupNiceness(resolved) : undefined
     const niced = (program: string, args: ReadonlyArray<string>) => {
       const reniced = Option.match(nice, {
         onNone: () => [program, ...args],
@@ -950,7 +1006,7 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
         onSome: (path) => [path, "--pdeathsig", "KILL", "--", ...prioritised]
       })
       const [command = program, ...rest] = guarded
-      return { command, args: rest }
+      return { command, args: rest, groupNiceness: linuxGroupNiceness }
     }
 
     /** Runs ffprobe to its end within the probe timeout. */
@@ -1046,8 +1102,9 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
             Effect.forever,
             Effect.forkScoped
           )
-          const { command, args } = niced(binaries.ffmpeg, transcodeArgs(plan))
+          const { command, args, groupNiceness } = niced(binaries.ffmpeg, transcodeArgs(plan))
           const running = yield* startProcess(command, args, {
+            groupNiceness,
             onStdoutLine: (line) => {
               const seconds = parseProgressLine(line)
               if (seconds === undefined) return
@@ -1140,7 +1197,7 @@ export const layerFfmpeg = (settings: FfmpegSettings = {}): Layer.Layer<Transcod
 
 /**
  * The FFmpeg Transcoder from config: `TRANSCODE_THREADS` (≥ 1, default max(1, cores − 1)), `TRANSCODE_NICE`
- * (0–19, default 10), `TRANSCODE_IDLE_PRIORITY` (SCHED_IDLE, default true), `TRANSCODE_PRESET` (an x264 preset, default veryfast); programs from FFMPEG_PATH / FFPROBE_PATH.
+ * (0–19, default 10), `TRANSCODE_IDLE_PRIORITY` (SCHED_IDLE and a nice-19 scheduling group, default true), `TRANSCODE_PRESET` (an x264 preset, default veryfast); programs from FFMPEG_PATH / FFPROBE_PATH.
  */
 export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigError | FfmpegNotFound> =
   Layer.unwrapEffect(

@@ -9,6 +9,7 @@ import { FfmpegNotFound, resolveFfmpegBinaries } from "@lectern/platform/FfmpegB
 import { LADDER, type Probe, type TranscodeResult, Transcoder } from "@lectern/platform/Transcoder"
 import {
   avcCodecString,
+  groupNiceness,
   h264Level,
   h264ParametersOf,
   keyframesOnSegmentGrid,
@@ -22,6 +23,7 @@ import {
   rungDimensions,
   sniffRefusal,
   spritePlan,
+  startProcess,
   thumbnailsVtt
 } from "@lectern/platform/TranscoderFfmpeg"
 import { grayJpeg, layerMemory, writeFixtureSource } from "@lectern/platform/TranscoderMemory"
@@ -429,31 +431,40 @@ describe("FFmpeg transcoder processes", () => {
     )
   )
 
-  it.live("kills ffmpeg when the transcode is interrupted, and runs it niced with the thread cap", () =>
-    withFfmpeg(
-      Effect.gen(function* () {
-        const transcoder = yield* Transcoder
-        const input = yield* source1080
-        const probe = yield* transcoder.probe(input, limits)
-        const dir = freshDir("interrupted")
-        const fiber = yield* Effect.fork(
-          transcoder.transcode(input, dir, { probe, timeout: "50 seconds", onProgress: () => Effect.void })
-        )
-        // Until `nice` has exec'd ffmpeg, the command line is nice's.
-        yield* eventually(
-          "ffmpeg started",
-          Effect.sync(() => processesMentioning(dir, "/ffmpeg").length > 0)
-        )
-        const [pid] = processesMentioning(dir, "/ffmpeg")
-        const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-        // Field 19 (after the parenthesised command) is the nice value.
-        expect(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]).toBe("10")
-        const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-        expect(commandLine[commandLine.indexOf("-threads") + 1]).toBe(String(Math.max(1, availableParallelism() - 1)))
-        yield* Fiber.interrupt(fiber)
-        expect(existsSync(`/proc/${pid}`)).toBe(false)
-      })
-    )
+  it.live(
+    "kills ffmpeg when the transcode is interrupted, and runs it niced, in a nice-19 group, with the thread cap",
+    () =>
+      withFfmpeg(
+        Effect.gen(function* () {
+          const transcoder = yield* Transcoder
+          const input = yield* source1080
+          const probe = yield* transcoder.probe(input, limits)
+          const dir = freshDir("interrupted")
+          const fiber = yield* Effect.fork(
+            transcoder.transcode(input, dir, { probe, timeout: "50 seconds", onProgress: () => Effect.void })
+          )
+          // Until `nice` has exec'd ffmpeg, the command line is nice's.
+          yield* eventually(
+            "ffmpeg started",
+            Effect.sync(() => processesMentioning(dir, "/ffmpeg").length > 0)
+          )
+          const [pid] = processesMentioning(dir, "/ffmpeg")
+          const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+          // Field 19 (after the parenthesised command) is the nice value.
+          expect(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]).toBe("10")
+          // Its session's scheduling group is at nice 19 (SCHED_IDLE's), not level with the one serving requests.
+          yield* eventually(
+            "ffmpeg's group at nice 19",
+            Effect.sync(() => /nice 19$/.test(readFileSync(`/proc/${pid}/autogroup`, "utf8").trim()))
+          )
+          const ownGroup = readFileSync("/proc/self/autogroup", "utf8").split(" ")[0]
+          expect(readFileSync(`/proc/${pid}/autogroup`, "utf8").split(" ")[0]).not.toBe(ownGroup)
+          const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
+          expect(commandLine[commandLine.indexOf("-threads") + 1]).toBe(String(Math.max(1, availableParallelism() - 1)))
+          yield* Fiber.interrupt(fiber)
+          expect(existsSync(`/proc/${pid}`)).toBe(false)
+        })
+      )
   )
 })
 
@@ -495,9 +506,13 @@ describe("FFmpeg programs and settings", () => {
       const started = idle.command("/usr/bin/ffmpeg", ["-version"])
       const line = [started.command, ...started.args].join(" ")
       expect(line).toMatch(/chrt --idle 0 \S*nice -n 7 \/usr\/bin\/ffmpeg -version$/)
+      expect(started.groupNiceness).toBe(19)
       const normal = yield* makeFfmpeg({ niceness: 0, idlePriority: false })
       const plain = normal.command("/usr/bin/ffmpeg", ["-version"])
       expect([plain.command, ...plain.args].join(" ")).not.toMatch(/chrt|nice/)
+      expect(plain.groupNiceness).toBe(0)
+      expect((yield* makeFfmpeg({ niceness: 5, idlePriority: false })).command("x", []).groupNiceness).toBe(5)
+      expect(groupNiceness({ idlePriority: true, niceness: 0 })).toBe(19)
       // Pinned to CPUs when asked.
       const pinnedTranscoder = yield* makeFfmpeg({ niceness: 0, idlePriority: false, cpus: "0" })
       const pinned = pinnedTranscoder.command("/usr/bin/ffmpeg", ["-version"])
@@ -508,6 +523,24 @@ describe("FFmpeg programs and settings", () => {
       const probe = idle.command("/usr/bin/chrt", ["-p", "0"])
       const policy = yield* run(probe.command, [...probe.args])
       expect(policy.stdout).toMatch(/SCHED_IDLE/)
+    })
+  )
+
+  it.live("gives a started program's own scheduling group (Linux autogroup) the nice asked for", () =>
+    Effect.gen(function* () {
+      const autogroupOf = (pid: number | undefined) => readFileSync(`/proc/${pid}/autogroup`, "utf8").trim()
+      const own = autogroupOf(process.pid)
+      const lowered = yield* Effect.scoped(
+        Effect.map(startProcess("/bin/sleep", ["30"], { groupNiceness: 7 }), (running) => autogroupOf(running.pid))
+      )
+      expect(lowered).toMatch(/^\/autogroup-\d+ nice 7$/)
+      expect(lowered.split(" ")[0]).not.toBe(own.split(" ")[0])
+      const left = yield* Effect.scoped(
+        Effect.map(startProcess("/bin/sleep", ["30"]), (running) => autogroupOf(running.pid))
+      )
+      expect(left).toMatch(/ nice 0$/)
+      // Ours is untouched.
+      expect(autogroupOf(process.pid)).toBe(own)
     })
   )
 
