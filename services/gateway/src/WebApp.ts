@@ -1,6 +1,6 @@
 // The web app inside the gateway: web/dist's static files from memory (hashed assets cached for a year), every other
-// page and server function through SolidStart's fetch handler, and its session cookie on browser uploads — one
-// process, one origin.
+// page and server function through SolidStart's fetch handler (public pages for anonymous visitors briefly from
+// PageCache), and its session cookie on browser uploads — one process, one origin.
 import { once } from "node:events"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http"
@@ -11,6 +11,7 @@ import { UPLOADS_PATH } from "@lectern/media"
 import type { HttpRoute } from "@lectern/platform/HttpEdge"
 import type { Listening } from "@lectern/platform/Serve"
 import { Config, Effect, Option } from "effect"
+import { makePageCache, type PageCache, PageCacheTtlSeconds, PUBLIC_PAGE_HEADER, type ServedPage } from "./PageCache.ts"
 
 /** Written by web/scripts/ensure-build.ts after a complete `vite build`; without it the build is absent or partial. */
 export const BUILD_COMPLETE_MARK = ".complete"
@@ -143,7 +144,7 @@ export const withoutSecretsInFlash = (cookie: string): string => {
 const writeResponse = async (req: IncomingMessage, res: ServerResponse, response: Response) => {
   res.statusCode = response.status
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") res.setHeader(name, value)
+    if (name !== "set-cookie" && name !== PUBLIC_PAGE_HEADER) res.setHeader(name, value)
   })
   const cookies = response.headers.getSetCookie().map(withoutSecretsInFlash)
   if (cookies.length > 0) res.setHeader("set-cookie", cookies)
@@ -177,19 +178,48 @@ interface FetchHandler {
 const isFetchHandler = (value: unknown): value is FetchHandler =>
   typeof value === "object" && value !== null && "fetch" in value && typeof value.fetch === "function"
 
+const sendPage = (res: ServerResponse, page: ServedPage) => {
+  res.statusCode = page.status
+  for (const [name, value] of page.headers) res.setHeader(name, value)
+  res.setHeader("content-length", Buffer.byteLength(page.body))
+  res.end(page.body)
+}
+
+/** A page the web app marked public, for a request the cache may answer: stored, then sent with its own nonce. */
+const storeAndSend = async (res: ServerResponse, response: Response, pages: PageCache, key: string) => {
+  const answer = {
+    status: response.status,
+    headers: [...response.headers.entries()].filter(([name]) => name !== "set-cookie"),
+    body: await response.text()
+  }
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length === 0) pages.store(key, answer)
+  else res.setHeader("set-cookie", cookies.map(withoutSecretsInFlash))
+  sendPage(res, { ...answer, headers: answer.headers.filter(([name]) => name !== PUBLIC_PAGE_HEADER) })
+}
+
 const handlerListener =
-  (handler: FetchHandler, files: ReadonlyMap<string, StaticFile>): RequestListener =>
+  (handler: FetchHandler, files: ReadonlyMap<string, StaticFile>, pages: PageCache | undefined): RequestListener =>
   (req, res) => {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/"
     const file = req.method === "GET" || req.method === "HEAD" ? files.get(path) : undefined
     if (file !== undefined) return sendStatic(req, res, file)
+    const pageKey = pages?.keyOf(req)
+    if (pages !== undefined && pageKey !== undefined) {
+      const cached = pages.get(pageKey)
+      if (cached !== undefined) return sendPage(res, cached)
+    }
     const aborted = new AbortController()
     res.once("close", () => {
       if (!res.writableFinished) aborted.abort()
     })
     toRequest(req, aborted.signal)
       .then((request) => handler.fetch(request))
-      .then((response) => writeResponse(req, res, response))
+      .then((response) =>
+        pages !== undefined && pageKey !== undefined && response.headers.has(PUBLIC_PAGE_HEADER)
+          ? storeAndSend(res, response, pages, pageKey)
+          : writeResponse(req, res, response)
+      )
       .catch((error: unknown) => {
         if (res.headersSent) return void res.destroy()
         const tooLarge = error instanceof BodyTooLarge
@@ -297,12 +327,15 @@ export const loadWebApp = Effect.gen(function* () {
   const host = yield* Config.string("HOST").pipe(Config.withDefault("0.0.0.0"))
   const publicUrl = yield* Config.option(Config.url("PUBLIC_URL"))
   const publicOrigin = Option.getOrUndefined(Option.map(publicUrl, (url) => url.origin))
+  const pageTtlSeconds = yield* PageCacheTtlSeconds
+  const pages = pageTtlSeconds > 0 ? makePageCache({ ttlMs: pageTtlSeconds * 1000 }) : undefined
   return Option.some<WebApp>({
-    handle: handlerListener(handler, files),
+    handle: handlerListener(handler, files, pages),
     forBrowsers: (route) => (COOKIE_ROUTES.includes(route.prefix) ? acceptSessionCookie(route, publicOrigin) : route),
     started: (listening) =>
       Effect.sync(() => {
-        // Server functions call the services over loopback HTTP through the typed client, like any integrator.
+        // Server functions reach the services in memory (the gateway's in-process transport); their plain HTTP
+        // calls (certificate PDFs, attachment downloads) go to this loopback address.
         const loopback =
           host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host
         process.env.LECTERN_INTERNAL_URL ??= `http://${loopback}:${listening.port}`

@@ -6,7 +6,7 @@ import { redirect } from "@solidjs/router"
 import { Effect, Either, Schema } from "effect"
 import type { CoursePage, SearchParams } from "../lib/catalog.ts"
 import type { FormFailure, Outcome } from "../lib/outcome.ts"
-import { hasSession, lectern } from "./lectern.ts"
+import { hasSession, lectern, markPublicPage } from "./lectern.ts"
 
 const encodeCategories = Schema.encodeSync(Schema.Array(Catalog.Category))
 const encodeSearchPage = Schema.encodeSync(Catalog.SearchPage)
@@ -64,6 +64,8 @@ export const coursePage = async (slug: string): Promise<Outcome<CoursePage>> => 
   const detail = await lectern((c) => c.encoded.catalog.course.get(decoded.right))
   if (!detail.ok) return detail
   const courseId = Catalog.Course.fields.id.make(detail.value.course.id)
+  // An anonymous visitor's course page is every anonymous visitor's: the gateway may serve it again for a moment.
+  markPublicPage()
   // Without a session cookie nobody is enrolled: no call needed to know it.
   const [related, enrolled] = await Promise.all([
     lectern((c) => c.encoded.catalog.course.related({ id: courseId, limit: 4 })),

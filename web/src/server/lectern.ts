@@ -84,6 +84,18 @@ export const hasSession = () => {
   return tokens.access !== undefined || tokens.refresh !== undefined
 }
 
+/**
+ * Marks this response as the same for every anonymous visitor, when it is one (no cookie at all): the gateway may
+ * then serve it again to the next anonymous visitors for a few seconds, with a fresh nonce (services/gateway's
+ * PageCache, `WEB_PAGE_CACHE_TTL`). Only for pages whose content depends on nothing but the URL.
+ */
+export const markPublicPage = () => {
+  const event = requestEvent()
+  if (event.request.method === "GET" && !event.request.headers.has("cookie")) {
+    event.response.headers.set("x-lectern-public-page", "anonymous")
+  }
+}
+
 /** The refresh token of this request's session, if any (logout revokes it). */
 export const currentRefreshToken = () => currentTokens(requestEvent()).refresh
 
