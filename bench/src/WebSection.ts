@@ -1,4 +1,5 @@
-// Bench: the web app — its server-rendered course page (`GET /courses/<slug>` through the gateway) ÷ the raw
+// Bench: the web app — its server-rendered course page (`GET /courses/<slug>` through the gateway, with the anonymous
+// page cache as by default and with it off) ÷ the raw
 // `course.get` RPC on the same gateway, the JavaScript that page makes the browser fetch (gzip), and its first
 // contentful paint in Chromium on loopback.
 import { spawnSync } from "node:child_process"
@@ -17,8 +18,9 @@ import type { BenchSettings } from "./Settings.ts"
 import { captureRequest } from "./StockClient.ts"
 
 const PAGE = "SSR course page"
+const RENDER = "SSR course page, no page cache"
 const RPC = "course.get RPC"
-type Server = typeof PAGE | typeof RPC
+type Server = typeof PAGE | typeof RENDER | typeof RPC
 
 /** The gzip budget of the course page's scripts (hls.js excluded: it belongs to lesson pages only). */
 const JS_BUDGET_KB = 60
@@ -155,6 +157,7 @@ export const runWeb = async (context: {
   ensureWebBuild()
   const database = await createBenchDatabase(settings.postgresUrl)
   let gateway: BenchGateway | undefined
+  let rendering: BenchGateway | undefined
   try {
     log(`  bench database ${database.name}; starting the gateway with the demo content (LECTERN_DEMO_CONTENT=true)`)
     gateway = await startGateway({
@@ -163,6 +166,14 @@ export const runWeb = async (context: {
       root: undefined,
       profileName: "gateway-web",
       env: { LECTERN_DEMO_CONTENT: "true" }
+    })
+    // The same gateway with the anonymous page cache off: every page rendered (what a visitor with a session gets).
+    rendering = await startGateway({
+      databaseUrl: database.url,
+      profileDir: settings.profileDir,
+      root: undefined,
+      profileName: "gateway-web-render",
+      env: { LECTERN_DEMO_CONTENT: "true", WEB_PAGE_CACHE_TTL: "0" }
     })
     const course = await pickCourse(gateway.url)
     const pageUrl = `${gateway.url}/courses/${course.slug}`
@@ -187,23 +198,25 @@ export const runWeb = async (context: {
     log(`  page ${html.length} bytes; course.get answer ${expected.text.length} bytes`)
 
     const pid = gateway.child.process.pid
+    const renderUrl = `${rendering.url}/courses/${course.slug}`
+    const renderPid = rendering.child.process.pid
     const runs = await alternate<Server>({
-      servers: [PAGE, RPC],
+      servers: [PAGE, RENDER, RPC],
       rounds: settings.rounds,
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
       log,
       run: (server, seconds): Promise<Run> =>
-        server === PAGE
+        server !== RPC
           ? load({
-              url: pageUrl,
+              url: server === PAGE ? pageUrl : renderUrl,
               method: "GET",
               body: "",
               headers: { accept: "text/html" },
               connections: settings.webConnections,
               seconds,
               expect: { verify: isCoursePage },
-              serverPid: pid
+              serverPid: server === PAGE ? pid : renderPid
             })
           : load({
               url: rpcUrl,
@@ -277,17 +290,29 @@ export const runWeb = async (context: {
       compare({
         bench: "SSR course page ÷ course.get",
         description:
-          `GET /courses/<slug> rendered by the web app (course.get, course.related and enrollment.get through ` +
-          `@lectern/client, anonymous) ÷ the raw course.get RPC for the same course, same gateway, catalog cache on`,
+          `GET /courses/<slug> as anonymous visitors get it with the defaults (rendered by the web app — course.get ` +
+          `and course.related through @lectern/client in memory — then served from the anonymous page cache for ` +
+          `WEB_PAGE_CACHE_TTL, 5 s) ÷ the raw course.get RPC for the same course, same gateway, catalog cache on`,
         connections: settings.webConnections,
         candidate: of(PAGE),
         baseline: of(RPC),
         target: SSR_TARGET
       }),
+      compare({
+        bench: "SSR course page rendered every time ÷ course.get",
+        description:
+          "the same page with WEB_PAGE_CACHE_TTL=0 (a second gateway on the same database): every request rendered, " +
+          "as for signed-in visitors ÷ the raw course.get RPC of the first gateway",
+        connections: settings.webConnections,
+        candidate: of(RENDER),
+        baseline: of(RPC),
+        target: null
+      }),
       ...figures
     ]
   } finally {
     await gateway?.stop()
+    await rendering?.stop()
     await database.drop().catch((error: unknown) => log(`  could not drop ${database.name}: ${String(error)}`))
   }
 }
