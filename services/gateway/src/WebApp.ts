@@ -152,19 +152,10 @@ const writeResponse = async (req: IncomingMessage, res: ServerResponse, response
     await response.body?.cancel()
     return void res.end()
   }
-  // A streamed page comes in many small chunks, most of them within one turn of the event loop (the services answer
-  // in memory): they are held (cork) until the turn ends and leave in one write instead of one syscall each.
-  let corked = false
+  // Chunk by chunk, uncorked: a server function's answer streams (its revalidated queries follow the result), and
+  // holding chunks back with cork() lost the later ones of a chunked answer (the page then waited for ever).
   for await (const chunk of response.body) {
     if (res.destroyed) break
-    if (!corked) {
-      corked = true
-      res.cork()
-      setImmediate(() => {
-        corked = false
-        res.uncork()
-      })
-    }
     if (!res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")])
   }
   res.end()
