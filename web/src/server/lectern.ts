@@ -99,7 +99,7 @@ export const markPublicPage = () => {
 /** The refresh token of this request's session, if any (logout revokes it). */
 export const currentRefreshToken = () => currentTokens(requestEvent()).refresh
 
-/** This request's access token as it stands (after any refresh a `lectern()` call made): the studio's upload token. */
+/** This request's access token as it stands (after any refresh a `lectern()` call made), for plain HTTP calls (forward.ts). */
 export const currentAccessToken = () => currentTokens(requestEvent()).access
 
 /**
