@@ -4,7 +4,7 @@ import "server-only"
 import { asCaller, type Forwarding, forwardingSecret, inProcessTransport, type RpcTransport } from "@lectern/client"
 import { type LeanLecternClient, makeLeanLectern } from "@lectern/client/Lean"
 import type { Auth } from "@lectern/contracts"
-import { Cause, Config, DateTime, Effect, Either, Exit, Option, type Scope } from "effect"
+import { Cause, DateTime, Effect, Either, Exit, Option, type Scope } from "effect"
 import { getRequestEvent, type RequestEvent } from "solid-js/web"
 import type { Failure, Outcome } from "../lib/outcome.ts"
 
@@ -14,10 +14,11 @@ export const REFRESH_COOKIE = "lectern_refresh"
 const REFRESH_COOKIE_SECONDS = 30 * 24 * 3600
 
 /**
- * Where server functions reach the services. Mounted in the gateway (`npm start`), the gateway sets it to its own
- * loopback address at start; `vite dev` on its own uses the default, a gateway on this machine's port 3000.
+ * Where server functions reach the services over HTTP (`LECTERN_INTERNAL_URL`, read per call: cheap, and the gateway
+ * sets it at start). Mounted in the gateway (`npm start`) calls go in memory instead (`inProcessTransport`) and this
+ * only keys the shared client; `vite dev` on its own uses the default, a gateway on this machine's port 3000.
  */
-const internalUrl = Config.string("LECTERN_INTERNAL_URL").pipe(Config.withDefault("http://127.0.0.1:3000"))
+const internalUrl = Effect.sync(() => process.env.LECTERN_INTERNAL_URL || "http://127.0.0.1:3000")
 
 interface Tokens {
   readonly access: string | undefined
