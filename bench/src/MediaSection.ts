@@ -203,9 +203,10 @@ const compareTranscodes = async (bench: MediaBench) => {
   return { outcomes, readyMedia }
 }
 
-/** How the transcoder's ffmpeg is prioritised, for the report. */
+/** How the transcoder's ffmpeg is prioritised, for the report (its group: the autogroup of its own session). */
 const priorityOf = (transcoder: FfmpegTranscoder) =>
   `${transcoder.settings.idlePriority ? "SCHED_IDLE, " : ""}nice ${transcoder.settings.niceness}` +
+  `, its scheduling group at nice ${transcoder.command("ffmpeg", []).groupNiceness ?? 0}` +
   (transcoder.settings.cpus === undefined ? "" : `, CPUs ${transcoder.settings.cpus}`)
 
 const ffmpegChildOf = (pid: number | undefined) =>
