@@ -2,8 +2,9 @@
 // through the typed client (an article, a quiz with every question kind, an assignment); a learner resets their
 // password, edits their profile, enrolls, passes the quiz (a reload mid-attempt continues it), hands in an assignment
 // with a file (its access token running out mid-upload), sees the course at 100% at 360 px and their recommendations;
-// the owner sees the learner by name on the roster and the grading page; sign out everywhere; heartbeats the contract
-// or the origin refuses; no response ever carried a session token.
+// the owner sees the learner by name on the roster and the grading page, gives the course a thumbnail in the studio (a
+// text file named .png refused at the field) and sees it on the course's card and page; sign out everywhere;
+// heartbeats the contract or the origin refuses; no response ever carried a session token.
 import { describe, expect, it } from "@effect/vitest"
 import { type LecternClient, makeLectern } from "@lectern/client"
 import { Email } from "@lectern/domain"
@@ -14,6 +15,7 @@ import {
   gatewayWithCliAdmin,
   launchChromium,
   newPage,
+  run,
   seriousViolations,
   signIn,
   step,
@@ -477,6 +479,87 @@ describe("web app: learning", () => {
             await owner.getByTestId("submission-learner").filter({ hasText: "Lin Q. Learner" }).waitFor()
           })
           yield* screenshot(owner, "13-submissions")
+
+          // The owner gives the course a thumbnail in the studio. A text file named .png passes the page's own check
+          // (its type comes from the name), is uploaded, and media's refusal is shown at the field; a real PNG is
+          // previewed, uploaded with the session cookie and becomes the picture of the course's card and page.
+          const cover = yield* step("a PNG from FFmpeg", () =>
+            run(
+              "ffmpeg",
+              ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=960x720", "-frames:v", "1"].concat([
+                "-f",
+                "image2pipe",
+                "-c:v",
+                "png",
+                "pipe:1"
+              ]),
+              { encoding: "buffer", maxBuffer: 16 * 1024 * 1024 }
+            ).then(({ stdout }) => stdout)
+          )
+          yield* visit(owner, `${url}/studio/courses/${course.id}`)
+          const field = owner.getByTestId("thumbnail-field")
+          yield* step("a text file named .png is refused at the field", async () => {
+            await field.getByTestId("thumbnail-placeholder").waitFor()
+            await field.getByLabel("Picture").setInputFiles({
+              name: "cover.png",
+              mimeType: "image/png",
+              buffer: Buffer.from("not a picture at all\n")
+            })
+            await field.getByRole("button", { name: "Upload thumbnail" }).click()
+            await field
+              .getByTestId("thumbnail-error")
+              .filter({ hasText: "This picture cannot be used: it is a text file, not a picture." })
+              .waitFor()
+            expect(await field.getByLabel("Picture").getAttribute("aria-invalid")).toBe("true")
+            expect(await field.getByLabel("Picture").getAttribute("aria-describedby")).toContain(
+              await field.getByTestId("thumbnail-error").getAttribute("id")
+            )
+          })
+          const thumbnailPath = yield* step("a PNG becomes the thumbnail", async () => {
+            await field.getByLabel("Picture").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: cover })
+            await field.getByTestId("thumbnail-preview").waitFor()
+            await field.getByRole("button", { name: "Upload thumbnail" }).click()
+            await field.getByTestId("thumbnail-status").filter({ hasText: "Thumbnail saved." }).waitFor()
+            const current = field.getByTestId("course-thumbnail")
+            await current.waitFor()
+            expect(await field.getByTestId("thumbnail-error").count()).toBe(0)
+            await expect.poll(() => current.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(480)
+            return new URL((await current.getAttribute("src")) ?? "", url).pathname
+          })
+          expect(thumbnailPath).toMatch(/^\/media\/images\/[0-9a-f-]{36}\/small\.jpg$/)
+          yield* screenshot(owner, "14-thumbnail")
+          expect(yield* seriousViolations(owner)).toEqual([])
+
+          // The card on the browse page and the course page show it (same origin: the CSP's img-src allows it).
+          yield* visit(owner, `${url}/courses?q=${encodeURIComponent("Effect in Practice")}`)
+          yield* step("the card shows the thumbnail", async () => {
+            const image = owner
+              .getByTestId("course-card")
+              .filter({ hasText: "Effect in Practice" })
+              .getByRole("img", { name: "Effect in Practice" })
+            await image.waitFor()
+            expect(new URL((await image.getAttribute("src")) ?? "", url).pathname).toBe(thumbnailPath)
+            expect(await image.getAttribute("loading")).toBe("lazy")
+            expect([await image.getAttribute("width"), await image.getAttribute("height")]).toEqual(["480", "270"])
+            await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(480)
+          })
+          yield* visit(owner, `${url}/courses`)
+          yield* step("courses without a thumbnail show the placeholder", async () => {
+            await owner.getByTestId("course-card").first().waitFor()
+            expect(await owner.getByTestId("course-card").getByTestId("thumbnail-placeholder").count()).toBeGreaterThan(
+              0
+            )
+          })
+          yield* screenshot(owner, "15-browse-thumbnails")
+          yield* visit(owner, `${url}/courses/${course.slug}`)
+          yield* step("the course page shows the large render", async () => {
+            const image = owner.locator("header.course-header").getByRole("img", { name: "Effect in Practice" })
+            expect(new URL((await image.getAttribute("src")) ?? "", url).pathname).toBe(
+              thumbnailPath.replace(/small\.jpg$/, "large.jpg")
+            )
+            await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1280)
+          })
+          expect(yield* seriousViolations(owner)).toEqual([])
 
           // Sign out everywhere: back at the sign-in page, and the old session no longer opens my learning.
           yield* visit(page, `${url}/account`)

@@ -1,7 +1,7 @@
 // Learner server functions and the plain data they hand pages: my learning, a course's player, quizzes, assignments,
 // certificates. Every call goes through `@lectern/client` on the server (src/server/learning.ts).
 
-import type { Learning, Media } from "@lectern/contracts"
+import type { Catalog, Learning, Media } from "@lectern/contracts"
 import type {
   Assignment as AssignmentSchema,
   Submission as SubmissionSchema
@@ -20,9 +20,13 @@ export type AttemptListItem = typeof AttemptSummary.Encoded
 export type Answer = typeof AnswerInput.Encoded
 export type QuestionView = Attempt["questions"][number]
 
-/** An enrollment with where its resume button leads. */
+/** A course's picture URLs (catalog's thumbnail), or null when it has none. */
+export type CourseThumbnail = typeof Catalog.CourseThumbnail.Encoded | null
+
+/** An enrollment with where its resume button leads and its course's picture. */
 export interface EnrollmentCard extends Enrollment {
   readonly resumeHref: string
+  readonly thumbnail: CourseThumbnail
 }
 
 export interface RecommendationCard {
@@ -32,6 +36,7 @@ export interface RecommendationCard {
   /** The course page, when catalog still shows the course. */
   readonly slug: string | null
   readonly subtitle: string | null
+  readonly thumbnail: CourseThumbnail
 }
 
 export interface MyLearning {

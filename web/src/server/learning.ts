@@ -75,7 +75,22 @@ export const renderMarkdown = (markdown: string) =>
 
 export const myLearning = async (): Promise<Outcome<MyLearning>> => {
   const [enrollments, recommendations] = await Promise.all([
-    lectern((c) => c.learning.enrollment.mine()),
+    lectern((c) =>
+      Effect.gen(function* () {
+        const list = yield* c.learning.enrollment.mine()
+        // Each course's picture from catalog; a course it no longer shows has none.
+        const thumbnails = yield* Effect.forEach(
+          list,
+          (enrollment) =>
+            c.catalog.course.get({ id: enrollment.courseId }).pipe(
+              Effect.map((detail) => detail.course.thumbnail),
+              Effect.orElseSucceed(() => null)
+            ),
+          { concurrency: 6 }
+        )
+        return list.map((enrollment, index) => ({ enrollment, thumbnail: thumbnails[index] ?? null }))
+      })
+    ),
     lectern((c) =>
       Effect.gen(function* () {
         const list = yield* c.learning.recommend.forMe({ limit: 6 })
@@ -90,7 +105,8 @@ export const myLearning = async (): Promise<Outcome<MyLearning>> => {
                   title: detail.course.title,
                   reason: item.reason,
                   slug: detail.course.slug,
-                  subtitle: detail.course.subtitle
+                  subtitle: detail.course.subtitle,
+                  thumbnail: detail.course.thumbnail
                 })
               ),
               Effect.orElseSucceed(
@@ -99,7 +115,8 @@ export const myLearning = async (): Promise<Outcome<MyLearning>> => {
                   title: item.title,
                   reason: item.reason,
                   slug: null,
-                  subtitle: null
+                  subtitle: null,
+                  thumbnail: null
                 })
               )
             ),
@@ -110,14 +127,15 @@ export const myLearning = async (): Promise<Outcome<MyLearning>> => {
   ])
   if (!enrollments.ok) return enrollments
   const cards = [...enrollments.value]
-    .sort((a, b) => Number(a.completedAt !== null) - Number(b.completedAt !== null))
+    .sort((a, b) => Number(a.enrollment.completedAt !== null) - Number(b.enrollment.completedAt !== null))
     .map(
-      (enrollment): EnrollmentCard => ({
+      ({ enrollment, thumbnail }): EnrollmentCard => ({
         ...encodeEnrollment(enrollment),
         resumeHref:
           enrollment.lastLessonId === null
             ? `/learn/${encodeURIComponent(enrollment.courseId)}`
-            : lessonHref(enrollment.courseId, enrollment.lastLessonId)
+            : lessonHref(enrollment.courseId, enrollment.lastLessonId),
+        thumbnail
       })
     )
   return {

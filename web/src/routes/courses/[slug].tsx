@@ -1,4 +1,4 @@
-// A course: who made it, what it teaches, its curriculum (durations, preview lessons), its numbers, related courses, and enrolling.
+// A course: its picture, who made it, what it teaches, its curriculum (durations, preview lessons), its numbers, related courses, and enrolling.
 import { Title } from "@solidjs/meta"
 import {
   A,
@@ -10,6 +10,7 @@ import {
 } from "@solidjs/router"
 import { HttpStatusCode } from "@solidjs/start"
 import { For, Show } from "solid-js"
+import CourseImage from "../../components/CourseImage.tsx"
 import CourseList from "../../components/CourseList.tsx"
 import { FormError } from "../../components/FormMessage.tsx"
 import Loaded from "../../components/Loaded.tsx"
@@ -75,6 +76,7 @@ function CourseView(props: { readonly page: CoursePage }) {
     <article>
       <Title>{`${course().title} — Lectern`}</Title>
       <header class="course-header">
+        <CourseImage thumbnail={course().thumbnail} title={course().title} size="large" class="course-hero" />
         <h1>{course().title}</h1>
         <Show when={course().subtitle}>{(subtitle) => <p class="subtitle">{subtitle()}</p>}</Show>
         <Show when={props.page.detail.creator.name}>

@@ -2,6 +2,7 @@
 import { Title } from "@solidjs/meta"
 import { A, createAsync, type RouteDefinition } from "@solidjs/router"
 import { For, Show } from "solid-js"
+import CourseImage from "../../components/CourseImage.tsx"
 import Loaded from "../../components/Loaded.tsx"
 import ProgressBar from "../../components/ProgressBar.tsx"
 import { formatDate } from "../../lib/format.ts"
@@ -53,6 +54,12 @@ export default function MyLearning() {
                   <For each={value.enrollments}>
                     {(enrollment) => (
                       <li class="enrollment-card" data-testid="enrollment">
+                        <CourseImage
+                          thumbnail={enrollment.thumbnail}
+                          title={enrollment.courseTitle}
+                          size="small"
+                          lazy
+                        />
                         <h3>{enrollment.courseTitle}</h3>
                         <ProgressBar
                           percent={enrollment.progressPercent}
@@ -95,6 +102,7 @@ export default function MyLearning() {
                       {(course) => (
                         <li>
                           <article class="course-card" data-testid="recommendation">
+                            <CourseImage thumbnail={course.thumbnail} title={course.title} size="small" lazy />
                             <h3>
                               <A href={`/courses/${course.slug}`}>{course.title}</A>
                             </h3>

@@ -1,5 +1,5 @@
-// A course in the studio: its review status, feedback and history, submitting for review, its details, its
-// curriculum and its quizzes (deleting those no lesson shows); links to its assignments and roster.
+// A course in the studio: its review status, feedback and history, submitting for review, its details and thumbnail,
+// its curriculum and its quizzes (deleting those no lesson shows); links to its assignments and roster.
 import { Title } from "@solidjs/meta"
 import { A, createAsync, type RouteDefinition, type RouteSectionProps, useSubmission } from "@solidjs/router"
 import { For, Match, Show, Switch } from "solid-js"
@@ -9,6 +9,7 @@ import CourseForm from "../../../../components/studio/CourseForm.tsx"
 import CurriculumEditor from "../../../../components/studio/CurriculumEditor.tsx"
 import Refused from "../../../../components/studio/Refused.tsx"
 import { failureOf, succeeded } from "../../../../components/studio/results.ts"
+import ThumbnailField from "../../../../components/studio/ThumbnailField.tsx"
 import { formatDate, plural } from "../../../../lib/format.ts"
 import {
   type CourseEditor,
@@ -167,6 +168,12 @@ function Editor(props: { readonly editor: CourseEditor }) {
               disabled={locked()}
             />
           </section>
+          <ThumbnailField
+            courseId={course().id}
+            courseTitle={course().title}
+            thumbnail={course().thumbnail}
+            disabled={locked()}
+          />
           <Show when={props.editor.quizzes}>{(quizzes) => <QuizzesPanel quizzes={quizzes()} locked={locked()} />}</Show>
         </div>
         <ReviewPanel editor={props.editor} />
