@@ -32,6 +32,7 @@ export default defineConfig({
           name: "components",
           environment: "jsdom",
           include: ["web/test/components/**/*.test.tsx"],
+          setupFiles: ["web/test/components/setup.ts"],
           // Run through Vite (not Node's own import) so their solid-js imports get the conditions above too.
           server: { deps: { inline: [/solid-js/, /@solidjs\/testing-library/, /@solidjs\/router/] } }
         }
