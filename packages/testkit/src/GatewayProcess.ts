@@ -1,5 +1,5 @@
 // Starts the real gateway as a child process (as `npm start` would) on a free port, and collects everything it logs.
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -56,3 +56,13 @@ const stop = (child: ChildProcess) =>
     })
     child.kill("SIGTERM")
   })
+
+/**
+ * The gateway as `npm start` runs it, with the web app: `web/dist` built first when stale (one build at a time,
+ * web/scripts/ensure-build.ts), then `startGatewayProcess(env)`.
+ */
+export const startGatewayWithWebApp = (env: Record<string, string> = {}) =>
+  Effect.sync(() => {
+    const build = spawnSync(process.execPath, ["web/scripts/ensure-build.ts"], { cwd: repoRoot, encoding: "utf8" })
+    if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}${build.stderr}`)
+  }).pipe(Effect.zipRight(startGatewayProcess(env)))

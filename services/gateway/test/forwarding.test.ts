@@ -2,29 +2,20 @@
 // (TRUST_PROXY), with one registration per address per hour. Registrations posted to the web app's server function
 // count against each browser's address, not the loopback its server functions call from; forwarding headers sent
 // straight to /rpc without the process's secret are ignored.
-import { spawnSync } from "node:child_process"
 import { describe, expect, it } from "@effect/vitest"
-import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
+import { startGatewayWithWebApp } from "@lectern/testkit/GatewayProcess"
 import { Effect, Layer } from "effect"
 
 const PASSWORD = "a long and private passphrase"
-const repoRoot = new URL("../../../", import.meta.url).pathname
 
 /** The web app built when web/dist is stale (one build at a time), then the gateway as `npm start` runs it. */
 class Gateway extends Effect.Service<Gateway>()("test/ForwardingGateway", {
-  scoped: Effect.sync(() => {
-    const build = spawnSync(process.execPath, ["web/scripts/ensure-build.ts"], { cwd: repoRoot, encoding: "utf8" })
-    if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}${build.stderr}`)
-  }).pipe(
-    Effect.zipRight(
-      startGatewayProcess({
-        ACCESS_LOG: "false",
-        LECTERN_DEMO_CONTENT: "false",
-        TRUST_PROXY: "true",
-        AUTH_REGISTRATIONS_PER_IP_PER_HOUR: "1"
-      })
-    )
-  )
+  scoped: startGatewayWithWebApp({
+    ACCESS_LOG: "false",
+    LECTERN_DEMO_CONTENT: "false",
+    TRUST_PROXY: "true",
+    AUTH_REGISTRATIONS_PER_IP_PER_HOUR: "1"
+  })
 }) {}
 
 let sequence = 0

@@ -1,32 +1,23 @@
 // The anonymous page cache in the gateway process with the built web app: course pages for visitors without cookies
 // come from memory for WEB_PAGE_CACHE_TTL with a fresh nonce each time; anyone with a cookie gets a fresh render.
-import { spawnSync } from "node:child_process"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { makeLectern } from "@lectern/client"
 import { Email } from "@lectern/domain"
-import { startGatewayProcess } from "@lectern/testkit/GatewayProcess"
+import { startGatewayWithWebApp } from "@lectern/testkit/GatewayProcess"
 import { Effect, Layer, Schema } from "effect"
 import { makePageCache, PUBLIC_PAGE_HEADER } from "../src/PageCache.ts"
 
-const repoRoot = new URL("../../../", import.meta.url).pathname
 const ADMIN_EMAIL = "page.cache.admin@example.com"
 const ADMIN_PASSWORD = "the page cache admin's passphrase"
 
 class Gateway extends Effect.Service<Gateway>()("test/PageCacheGateway", {
-  scoped: Effect.sync(() => {
-    const build = spawnSync(process.execPath, ["web/scripts/ensure-build.ts"], { cwd: repoRoot, encoding: "utf8" })
-    if (build.status !== 0) throw new Error(`web build failed:\n${build.stdout}${build.stderr}`)
-  }).pipe(
-    Effect.zipRight(
-      startGatewayProcess({
-        ACCESS_LOG: "false",
-        LECTERN_DEMO_CONTENT: "true",
-        WEB_PAGE_CACHE_TTL: "3",
-        LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,
-        LECTERN_ADMIN_PASSWORD: ADMIN_PASSWORD
-      })
-    )
-  )
+  scoped: startGatewayWithWebApp({
+    ACCESS_LOG: "false",
+    LECTERN_DEMO_CONTENT: "true",
+    WEB_PAGE_CACHE_TTL: "3",
+    LECTERN_ADMIN_EMAIL: ADMIN_EMAIL,
+    LECTERN_ADMIN_PASSWORD: ADMIN_PASSWORD
+  })
 }) {}
 
 const get = (url: string, headers: Record<string, string> = {}) =>
