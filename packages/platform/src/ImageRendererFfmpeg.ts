@@ -1,5 +1,5 @@
 // The ImageRenderer port on FFmpeg: pictures checked by their first bytes and a guarded ffprobe, then cover-cropped
-// JPEGs from one ffmpeg run at the transcoder's low priority (nice, SCHED_IDLE, CPU list, killed with its parent).
+// JPEGs from one ffmpeg run at the transcoder's low priority (nice, SCHED_IDLE, group nice, CPU list, dies with us).
 import { mkdtemp, open, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -225,10 +225,14 @@ export const makeImageRendererFfmpeg = (
     const timeout = settings.timeout ?? "30 seconds"
 
     /** Runs a program to its end within the timeout; a program that does not end is killed. */
-    const run = (command: string, args: ReadonlyArray<string>, collectStdout: boolean) =>
+    const run = (
+      command: string,
+      args: ReadonlyArray<string>,
+      options: { readonly collectStdout: boolean; readonly groupNiceness?: number | undefined }
+    ) =>
       Effect.scoped(
         Effect.gen(function* () {
-          const running = yield* startProcess(command, args, { collectStdout })
+          const running = yield* startProcess(command, args, options)
           const exit = yield* running.exit.pipe(
             Effect.timeoutFail({
               duration: timeout,
@@ -249,7 +253,7 @@ export const makeImageRendererFfmpeg = (
         const sizeBytes = yield* checkFile(path, limits)
         const refusal = imageSniffRefusal(yield* readHead(path, IMAGE_SNIFF_BYTES))
         if (refusal !== undefined) return yield* new InvalidMedia({ reason: refusal })
-        const exit = yield* run(binaries.ffprobe, imageProbeArgs(path), true)
+        const exit = yield* run(binaries.ffprobe, imageProbeArgs(path), { collectStdout: true })
         if (exit.signal !== null) {
           return yield* new TranscodeFailed({ reason: failedRun("ffprobe", exit), stderr: exit.stderr })
         }
@@ -283,8 +287,12 @@ export const makeImageRendererFfmpeg = (
           }),
           (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
         )
-        const { command, args } = transcoder.command(binaries.ffmpeg, imageRenderArgs(inputPath, outputDir, targets))
-        const exit = yield* run(command, args, false)
+        const { command, args, groupNiceness } = transcoder.command(
+          binaries.ffmpeg,
+          imageRenderArgs(inputPath, outputDir, targets)
+        )
+        // The transcoder's ffmpeg starts so too: setpriv, chrt --idle, nice, taskset, and its scheduling group niced.
+        const exit = yield* run(command, args, { collectStdout: false, groupNiceness })
         if (exit.signal !== null) {
           return yield* new TranscodeFailed({ reason: failedRun("ffmpeg", exit), stderr: exit.stderr })
         }
