@@ -13,7 +13,7 @@ export const renderRouted = (ui: () => JSX.Element, path = "/") => {
   const result = render(() => (
     <MemoryRouter history={history}>
       <Route path={path} component={ui} />
-      <Route path="*other" component={(props: RouteSectionProps) => <p>Page /{props.params.other}</p>} />
+      <Route path="*other" component={(props: RouteSectionProps) => <p>{`Page ${props.location.pathname}`}</p>} />
     </MemoryRouter>
   ))
   return { ...result, history }
