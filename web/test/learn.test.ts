@@ -497,6 +497,11 @@ describe("web app: learning", () => {
             ).then(({ stdout }) => stdout)
           )
           yield* visit(owner, `${url}/studio/courses/${course.id}`)
+          // The editor shows the course's text as it is (saving it must not erase it), rendered and hydrated.
+          yield* step("the course editor holds the description", async () => {
+            const description = owner.getByLabel("Description")
+            expect(await description.inputValue()).toBe("Programs as values, run at the edge.")
+          })
           const field = owner.getByTestId("thumbnail-field")
           yield* step("a text file named .png is refused at the field", async () => {
             await field.getByTestId("thumbnail-placeholder").waitFor()

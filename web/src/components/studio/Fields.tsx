@@ -64,8 +64,11 @@ export function InputField(props: JSX.InputHTMLAttributes<HTMLInputElement> & Ow
 }
 
 export function TextAreaField(props: JSX.TextareaHTMLAttributes<HTMLTextAreaElement> & Own) {
-  const [own, rest] = splitProps(props, ["name", "label", "hint", "failure", "idPrefix"])
+  const [own, rest] = splitProps(props, ["name", "label", "hint", "failure", "idPrefix", "value"])
   const id = () => `${own.idPrefix ?? "field"}-${own.name}`
+  // The text goes in as the element's content, not a spread `value`: spread onto a textarea, the server renders a
+  // `value` attribute (which textareas ignore) and hydration did not set it either, so the box showed empty and
+  // saving the form would have erased the text.
   return (
     <div class="form-field">
       <label for={id()}>{own.label}</label>
@@ -75,7 +78,9 @@ export function TextAreaField(props: JSX.TextareaHTMLAttributes<HTMLTextAreaElem
         name={own.name}
         aria-invalid={fieldError(own.failure, own.name) ? "true" : undefined}
         aria-describedby={describedBy(own)}
-      />
+      >
+        {own.value === undefined ? "" : String(own.value)}
+      </textarea>
       <Hint own={own} />
       <Problem own={own} />
     </div>
