@@ -170,11 +170,13 @@ describe("the journey: studio, admin and learner", () => {
             const complete = creator.getByTestId("upload-progress").filter({ hasText: "100%" }).waitFor()
             await creator.getByRole("button", { name: "Upload and create lesson" }).click()
             await complete
+            // The bar reaches 100% when the bytes are sent, which can be before the PATCH's answer arrives; the
+            // lesson page opens only after the upload is done, so the answers are all in by then.
+            await creator.waitForURL(/\/lessons\/[0-9a-f-]{36}\?saved=1/)
             expect(uploads.slice(0, 2)).toEqual(["POST 401", "POST 201"])
             expect(uploads).toContain("PATCH 204")
             const cookies = await creator.context().cookies()
             expect(cookies.find((cookie) => cookie.name === "lectern_access")?.httpOnly).toBe(true)
-            await creator.waitForURL(/\/lessons\/[0-9a-f-]{36}\?saved=1/)
             await creator.getByTestId("media-panel").waitFor()
           })
           yield* step("the video becomes ready", () =>
