@@ -14,7 +14,16 @@ import {
   type RenderedImage
 } from "./ImageRenderer.ts"
 import { InvalidMedia, TranscodeFailed } from "./Transcoder.ts"
-import { DEFAULT_NICENESS, FfprobeOutput, looksLikeText, makeFfmpeg, startProcess, words } from "./TranscoderFfmpeg.ts"
+import {
+  DEFAULT_NICENESS,
+  FfprobeOutput,
+  looksLikeText,
+  makeFfmpeg,
+  readFailed,
+  readHead,
+  startProcess,
+  words
+} from "./TranscoderFfmpeg.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Refusing what is not a picture before any tool opens it
@@ -69,27 +78,6 @@ export const imageSniffRefusal = (head: Uint8Array): string | undefined => {
   }
   return "it is not a JPEG, PNG or WebP picture"
 }
-
-const readFailed = (path: string) => (error: unknown) =>
-  new TranscodeFailed({
-    reason: `could not read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    stderr: ""
-  })
-
-const readHead = (path: string, length: number) =>
-  Effect.tryPromise({
-    try: async () => {
-      const handle = await open(path, "r")
-      try {
-        const buffer = new Uint8Array(length)
-        const { bytesRead } = await handle.read(buffer, 0, length, 0)
-        return buffer.subarray(0, bytesRead)
-      } finally {
-        await handle.close()
-      }
-    },
-    catch: readFailed(path)
-  })
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, "")} MiB`
 

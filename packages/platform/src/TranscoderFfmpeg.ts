@@ -170,13 +170,15 @@ export const sniffRefusal = (head: Uint8Array): string | undefined => {
   return undefined
 }
 
-const readFailed = (path: string) => (error: unknown) =>
+/** A file that could not be read, as the transcoder's failure. */
+export const readFailed = (path: string) => (error: unknown) =>
   new TranscodeFailed({
     reason: `could not read ${path}: ${error instanceof Error ? error.message : String(error)}`,
     stderr: ""
   })
 
-const readHead = (path: string, length: number) =>
+/** The first `length` bytes of a file (fewer when it is shorter). */
+export const readHead = (path: string, length: number) =>
   Effect.tryPromise({
     try: async () => {
       const handle = await open(path, "r")
