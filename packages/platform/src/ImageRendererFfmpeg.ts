@@ -1,6 +1,6 @@
 // The ImageRenderer port on FFmpeg: pictures checked by their first bytes and a guarded ffprobe, then cover-cropped
 // JPEGs from one ffmpeg run at the transcoder's low priority (nice, SCHED_IDLE, group nice, CPU list, dies with us).
-import { mkdtemp, open, rm, stat } from "node:fs/promises"
+import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Config, type ConfigError, Duration, Effect, Layer, Option, Schema } from "effect"
