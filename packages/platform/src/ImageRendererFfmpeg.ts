@@ -82,7 +82,7 @@ export const imageSniffRefusal = (head: Uint8Array): string | undefined => {
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, "")} MiB`
 
 /** The file's size, or why it is refused before its bytes are read: not a file, empty, too large. */
-const checkFile = (path: string, limits: ImageLimits) =>
+export const checkImageFile = (path: string, limits: ImageLimits) =>
   Effect.gen(function* () {
     const stats = yield* Effect.tryPromise({ try: () => stat(path), catch: readFailed(path) })
     if (!stats.isFile()) return yield* new InvalidMedia({ reason: "it is not a regular file" })
@@ -149,6 +149,30 @@ const unreadableReason = (stderr: string) => {
 // Rendering
 
 const TARGET_NAME = /^[a-z0-9-]{1,32}$/
+
+/** Dies unless there are targets and each has a file-safe name and whole dimensions of at least 2×2 (a bug). */
+export const checkRenderTargets = (targets: ReadonlyArray<ImageTarget>): Effect.Effect<void> => {
+  const invalid = targets.find(
+    (target) =>
+      !TARGET_NAME.test(target.name) ||
+      !Number.isInteger(target.width) ||
+      !Number.isInteger(target.height) ||
+      target.width < 2 ||
+      target.height < 2
+  )
+  return invalid !== undefined || targets.length === 0
+    ? Effect.dieMessage(`not a render target: ${JSON.stringify(invalid ?? targets)}`)
+    : Effect.void
+}
+
+/** A temporary directory for renders, removed with its scope. */
+export const renderDirectory = Effect.acquireRelease(
+  Effect.tryPromise({
+    try: () => mkdtemp(join(tmpdir(), "lectern-image-")),
+    catch: (error) => new TranscodeFailed({ reason: `could not make a temporary directory: ${error}`, stderr: "" })
+  }),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+)
 
 /**
  * The filter graph: the picture (RGBA, so transparency survives until the end) split once per target, each scaled
@@ -238,7 +262,7 @@ export const makeImageRendererFfmpeg = (
     const probe: ImageRendererService["probe"] = (inputPath, limits) =>
       Effect.gen(function* () {
         const path = resolve(inputPath)
-        const sizeBytes = yield* checkFile(path, limits)
+        const sizeBytes = yield* checkImageFile(path, limits)
         const refusal = imageSniffRefusal(yield* readHead(path, IMAGE_SNIFF_BYTES))
         if (refusal !== undefined) return yield* new InvalidMedia({ reason: refusal })
         const exit = yield* run(binaries.ffprobe, imageProbeArgs(path), { collectStdout: true })
@@ -256,25 +280,8 @@ export const makeImageRendererFfmpeg = (
 
     const render: ImageRendererService["render"] = (inputPath, targets) =>
       Effect.gen(function* () {
-        const invalid = targets.find(
-          (target) =>
-            !TARGET_NAME.test(target.name) ||
-            !Number.isInteger(target.width) ||
-            !Number.isInteger(target.height) ||
-            target.width < 2 ||
-            target.height < 2
-        )
-        if (invalid !== undefined || targets.length === 0) {
-          return yield* Effect.dieMessage(`not a render target: ${JSON.stringify(invalid ?? targets)}`)
-        }
-        const outputDir = yield* Effect.acquireRelease(
-          Effect.tryPromise({
-            try: () => mkdtemp(join(tmpdir(), "lectern-image-")),
-            catch: (error) =>
-              new TranscodeFailed({ reason: `could not make a temporary directory: ${error}`, stderr: "" })
-          }),
-          (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-        )
+        yield* checkRenderTargets(targets)
+        const outputDir = yield* renderDirectory
         const { command, args, groupNiceness } = transcoder.command(
           binaries.ffmpeg,
           imageRenderArgs(inputPath, outputDir, targets)

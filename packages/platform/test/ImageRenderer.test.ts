@@ -1,37 +1,26 @@
-// The FFmpeg ImageRenderer's rules without running it (first-byte refusals, ffprobe's answer, the command line), and
-// the renderer itself on a picture and on a file FFmpeg can probe but not decode.
+// The ImageRenderer contract on FFmpeg and in memory (pictures made here in JavaScript, refusals, limits, renders of
+// exact sizes, undecodable data), the FFmpeg layer's rules without running it, and the in-memory header reader
+// checked against ffprobe.
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { crc32 } from "node:zlib"
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { ImageRenderer } from "@lectern/platform/ImageRenderer"
 import {
   IMAGE_INPUT_GUARD,
   imageFormatOf,
   imageProbeFromFfprobe,
   imageRenderArgs,
   imageSniffRefusal,
-  makeImageRendererFfmpeg
+  layerImageRendererFfmpeg
 } from "@lectern/platform/ImageRendererFfmpeg"
+import { layerImageRendererMemory, pictureHeader } from "@lectern/platform/ImageRendererMemory"
 import type { FfprobeOutput } from "@lectern/platform/TranscoderFfmpeg"
+import { fileWith, imageRendererSuite, pngPicture, SUITE_IMAGE_LIMITS } from "@lectern/testkit/ImageRendererSuite"
 import { Effect, Either } from "effect"
 
-const LIMITS = { maxBytes: 1024 * 1024, maxWidth: 8192, maxHeight: 8192 }
+const LIMITS = SUITE_IMAGE_LIMITS
 const bytes = (...values: ReadonlyArray<number>) => new Uint8Array(values)
 const text = (value: string) => new TextEncoder().encode(value)
-
-const work = mkdtempSync(join(tmpdir(), "lectern-image-test-"))
-afterAll(() => rmSync(work, { recursive: true, force: true }))
-
-/** A PNG chunk: length, type, data, CRC-32 of type and data. */
-const pngChunk = (type: string, data: Buffer) => {
-  const length = Buffer.alloc(4)
-  length.writeUInt32BE(data.length)
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(Buffer.concat([Buffer.from(type), data])))
-  return Buffer.concat([length, Buffer.from(type), data, crc])
-}
 
 const probeOf = (streams: FfprobeOutput["streams"], formatName = "png_pipe"): FfprobeOutput => ({
   streams,
@@ -103,23 +92,30 @@ describe("ImageRendererFfmpeg rules", () => {
   })
 })
 
-describe("ImageRendererFfmpeg", () => {
-  it.scoped("renders targets of any aspect from a picture, and refuses one that does not decode", () =>
+imageRendererSuite("FFmpeg", layerImageRendererFfmpeg())
+imageRendererSuite("in memory", layerImageRendererMemory)
+
+describe("ImageRendererFfmpeg on real pictures", () => {
+  it.live("says FFmpeg could not read a picture that does not decode, and writes JPEGs ffprobe reads", () =>
     Effect.gen(function* () {
-      const renderer = yield* makeImageRendererFfmpeg()
-      const source = join(work, "wide")
-      execFileSync(
-        "ffmpeg",
-        ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=900x300", "-frames:v", "1"].concat([
-          "-f",
-          "image2",
-          "-c:v",
-          "png",
-          source
-        ])
+      const renderer = yield* ImageRenderer
+      const broken = fileWith(pngPicture(64, 64, Buffer.from("not zlib data ".repeat(20))))
+      const refused = yield* Effect.flip(Effect.scoped(renderer.render(broken, [{ name: "x", width: 48, height: 27 }])))
+      expect(refused).toMatchObject({
+        _tag: "InvalidMedia",
+        reason: expect.stringMatching(/^FFmpeg could not read it/)
+      })
+      const [render] = yield* Effect.scoped(
+        renderer.render(fileWith(pngPicture(900, 300)), [{ name: "wide", width: 480, height: 270 }])
       )
-      expect(yield* renderer.probe(source, LIMITS)).toMatchObject({ formatName: "png_pipe", width: 900, height: 300 })
-      const rendered = yield* renderer.render(source, [
+      expect(render).toBeDefined()
+    }).pipe(Effect.provide(layerImageRendererFfmpeg()))
+  )
+
+  it.scoped("renders files ffprobe reads at the sizes they claim", () =>
+    Effect.gen(function* () {
+      const renderer = yield* ImageRenderer
+      const rendered = yield* renderer.render(fileWith(pngPicture(900, 300)), [
         { name: "square", width: 200, height: 200 },
         { name: "tall", width: 90, height: 160 }
       ])
@@ -131,28 +127,49 @@ describe("ImageRendererFfmpeg", () => {
           .trim()
         expect(size).toBe(`${render.width},${render.height}`)
       }
-
-      // A well-formed PNG of 64×64 whose image data is not zlib: probed (its header is read), but it does not decode.
-      const broken = join(work, "broken")
-      const ihdr = Buffer.alloc(13)
-      ihdr.writeUInt32BE(64, 0)
-      ihdr.writeUInt32BE(64, 4)
-      ihdr.set([8, 6, 0, 0, 0], 8)
-      writeFileSync(
-        broken,
-        Buffer.concat([
-          Buffer.from("89504e470d0a1a0a", "hex"),
-          pngChunk("IHDR", ihdr),
-          pngChunk("IDAT", Buffer.from("not zlib data ".repeat(20))),
-          pngChunk("IEND", Buffer.alloc(0))
-        ])
-      )
-      expect(yield* renderer.probe(broken, LIMITS)).toMatchObject({ width: 64, height: 64 })
-      const refused = yield* Effect.flip(renderer.render(broken, [{ name: "small", width: 48, height: 27 }]))
-      expect(refused).toMatchObject({
-        _tag: "InvalidMedia",
-        reason: expect.stringMatching(/^FFmpeg could not read it/)
-      })
-    })
+    }).pipe(Effect.provide(layerImageRendererFfmpeg()))
   )
+})
+
+describe("In-memory picture headers", () => {
+  it("read WebP (lossy and lossless), PNG and JPEG sizes as ffprobe does", () => {
+    const cases = [
+      ["webp_pipe", ["-c:v", "libwebp", "-lossless", "0"], "testsrc2=size=301x177"],
+      ["webp_pipe", ["-c:v", "libwebp", "-lossless", "1"], "testsrc2=size=257x129"],
+      ["png_pipe", ["-c:v", "png"], "testsrc2=size=640x360"],
+      ["jpeg_pipe", ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p"], "testsrc2=size=123x45"]
+    ] as const
+    for (const [format, codec, source] of cases) {
+      const path = fileWith("")
+      execFileSync("ffmpeg", [
+        "-y",
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        source,
+        "-frames:v",
+        "1",
+        ...codec,
+        "-f",
+        "image2",
+        path
+      ])
+      const [width, height] = execFileSync("ffprobe", [
+        "-v",
+        "error",
+        "-show_entries",
+        "stream=width,height",
+        "-of",
+        "csv=p=0",
+        path
+      ])
+        .toString()
+        .trim()
+        .split(",")
+        .map(Number)
+      expect(pictureHeader(readFileSync(path))).toMatchObject({ formatName: format, width, height })
+    }
+  })
 })
