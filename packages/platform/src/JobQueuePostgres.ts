@@ -9,10 +9,12 @@
 // - `heartbeat`, `complete` and `fail` act only while the row is active with the caller's lease token; otherwise the
 //   caller lost the job (LeaseLost).
 // - Every time (run_at, lease expiry) comes from the database's now(), so replicas with skewed clocks agree.
-// - Completed jobs stay in the table (for `get` and idempotency); nothing prunes them yet.
+// - Completed jobs stay readable (for `get` and idempotency) for `completedRetention` (default 7 days, as on Redis):
+//   past it every read ignores them, a keyed enqueue deletes the one holding its key, and a claim deletes them all at
+//   most every 10 minutes (or the retention, when shorter) per process. Dead jobs stay until retried.
 import { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
-import { Effect, Layer, Option } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
 import {
   backoffMillis,
   type ClaimedJob,
@@ -78,7 +80,15 @@ CREATE INDEX jobs_queue_state ON ${table} (queue, state);
 export interface JobQueuePostgresOptions {
   /** The schema whose `jobs` table (see `jobQueueMigration`) holds the queues. */
   readonly schema: string
+  /**
+   * How long a completed job stays readable (and its idempotency key taken), as on Redis. Default 7 days. Older
+   * completed rows are invisible at once and deleted by the next claim after `PRUNE_EVERY`.
+   */
+  readonly completedRetention?: Duration.DurationInput
 }
+
+/** How often at most a process deletes completed jobs past their retention (from a claim; all queues at once). */
+const PRUNE_EVERY = Duration.minutes(10)
 
 interface JobRow {
   readonly id: string
@@ -140,6 +150,20 @@ export const make = (options: JobQueuePostgresOptions) =>
     const sql = yield* SqlClient.SqlClient
     if (!SCHEMA_NAME.test(options.schema)) return yield* Effect.dieMessage(`invalid schema name: ${options.schema}`)
     const jobs = sql`${sql(options.schema)}.jobs`
+    const retentionSeconds = Math.max(0.001, Duration.toMillis(options.completedRetention ?? "7 days") / 1000)
+    /** True for a row still visible: not a completed job past its retention. */
+    const live = sql.literal(
+      `NOT (state = 'completed' AND updated_at < now() - make_interval(secs => ${retentionSeconds}::float8))`
+    )
+    let prunedAt = Number.NEGATIVE_INFINITY
+    const prune = Effect.suspend(() => {
+      if (Date.now() - prunedAt < Math.min(Duration.toMillis(PRUNE_EVERY), retentionSeconds * 1000)) return Effect.void
+      prunedAt = Date.now()
+      return sql`DELETE FROM ${jobs} WHERE NOT ${live}`.pipe(
+        Effect.asVoid,
+        Effect.catchAllCause((cause) => Effect.logWarning("could not delete old completed jobs", cause))
+      )
+    })
     // Payloads are read as text and parsed here, so the client's JSON name transforms never touch them.
     const infoColumns =
       sql.literal(`id, queue, state, payload::text AS "payloadJson", idempotency_key AS "idempotencyKey",
@@ -148,7 +172,7 @@ export const make = (options: JobQueuePostgresOptions) =>
 
     const findById = (jobId: string) =>
       UUID.test(jobId)
-        ? sql<JobRow>`SELECT ${infoColumns} FROM ${jobs} WHERE id = ${jobId}`.pipe(
+        ? sql<JobRow>`SELECT ${infoColumns} FROM ${jobs} WHERE id = ${jobId} AND ${live}`.pipe(
             Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), toJobInfo))
           )
         : Effect.succeed(Option.none<JobInfo>())
@@ -157,6 +181,11 @@ export const make = (options: JobQueuePostgresOptions) =>
       Effect.gen(function* () {
         const job = yield* checkEnqueue(queue, payload, enqueueOptions)
         const jobId = crypto.randomUUID()
+        // A completed job past its retention gives its key up, as its Redis key's TTL would.
+        if (job.idempotencyKey !== undefined) {
+          yield* sql`DELETE FROM ${jobs}
+            WHERE queue = ${job.queue} AND idempotency_key = ${job.idempotencyKey} AND NOT ${live}`
+        }
         const inserted = yield* sql<{ id: string }>`
           INSERT INTO ${jobs} (id, queue, payload, idempotency_key, state, max_attempts, run_at)
           VALUES (${jobId}, ${job.queue}, ${job.payloadJson}::jsonb, ${job.idempotencyKey ?? null}, 'waiting',
@@ -176,6 +205,7 @@ export const make = (options: JobQueuePostgresOptions) =>
       Effect.gen(function* () {
         yield* checkQueue(queue)
         const leaseMillis = yield* checkLease(claimOptions.lease)
+        yield* prune
         const rows = yield* sql<ClaimRow>`
           WITH exhausted AS (
             UPDATE ${jobs}
@@ -278,7 +308,7 @@ export const make = (options: JobQueuePostgresOptions) =>
           WHERE id = ${jobId} AND state = 'dead'
           RETURNING id`
         if (retried.length > 0) return
-        const [current] = yield* sql<{ state: JobState }>`SELECT state FROM ${jobs} WHERE id = ${jobId}`
+        const [current] = yield* sql<{ state: JobState }>`SELECT state FROM ${jobs} WHERE id = ${jobId} AND ${live}`
         if (current === undefined) return yield* new JobNotFound({ jobId })
         return yield* new JobNotDead({ jobId, state: current.state })
       }).pipe(unavailable("retry"))
@@ -287,7 +317,7 @@ export const make = (options: JobQueuePostgresOptions) =>
       Effect.gen(function* () {
         yield* checkQueue(queue)
         const rows = yield* sql<JobRow>`SELECT ${infoColumns} FROM ${jobs}
-          WHERE queue = ${queue} AND idempotency_key = ${idempotencyKey}`
+          WHERE queue = ${queue} AND idempotency_key = ${idempotencyKey} AND ${live}`
         return Option.map(Option.fromNullable(rows[0]), toJobInfo)
       }).pipe(unavailable("byIdempotencyKey"))
 
@@ -295,7 +325,7 @@ export const make = (options: JobQueuePostgresOptions) =>
       Effect.gen(function* () {
         yield* checkQueue(queue)
         const rows = yield* sql<{ state: JobState; count: number }>`
-          SELECT state, count(*)::int AS count FROM ${jobs} WHERE queue = ${queue} GROUP BY state`
+          SELECT state, count(*)::int AS count FROM ${jobs} WHERE queue = ${queue} AND ${live} GROUP BY state`
         const result: Record<JobState, number> = { waiting: 0, active: 0, completed: 0, dead: 0 }
         for (const row of rows) result[row.state] = row.count
         return result

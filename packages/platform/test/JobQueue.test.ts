@@ -19,10 +19,12 @@ const schema = "jobs_test"
 const redisUrl = Config.string("REDIS_URL").pipe(Config.withDefault("redis://127.0.0.1:6379"))
 
 /** A fresh database with `<schema>.jobs` migrated, and the queue on it. */
-const postgresBackend = Layer.mergeAll(
-  layerPostgres({ schema }),
-  Layer.effectDiscard(migrate({ schema, migrations: [jobQueueMigration(schema, 1)] }))
-).pipe(Layer.provideMerge(layerFreshPostgres))
+const postgresBackendWith = (options: { readonly completedRetention?: Duration.DurationInput } = {}) =>
+  Layer.mergeAll(
+    layerPostgres({ schema, ...options }),
+    Layer.effectDiscard(migrate({ schema, migrations: [jobQueueMigration(schema, 1)] }))
+  ).pipe(Layer.provideMerge(layerFreshPostgres))
+const postgresBackend = postgresBackendWith()
 
 /** Deletes every key under `keyPrefix` when the layer is released. */
 const deleteKeysAfterwards = (keyPrefix: string) =>
@@ -56,9 +58,13 @@ const redisBackend = (keyPrefix: string, options: { readonly completedRetention?
 jobQueueSuite("Postgres", postgresBackend)
 jobQueueSuite("Redis", redisBackend(`test-jobs-${crypto.randomUUID()}:`))
 
-describe("JobQueue on Redis", () => {
-  const keyPrefix = `test-jobs-retention-${crypto.randomUUID()}:`
-  layer(redisBackend(keyPrefix, { completedRetention: "300 millis" }), { excludeTestServices: true })((it) => {
+const retentionBackends: ReadonlyArray<readonly [string, Layer.Layer<JobQueue, unknown>]> = [
+  ["Postgres", postgresBackendWith({ completedRetention: "300 millis" })],
+  ["Redis", redisBackend(`test-jobs-retention-${crypto.randomUUID()}:`, { completedRetention: "300 millis" })]
+]
+
+describe.each(retentionBackends)("JobQueue on %s, completed retention", (_name, backend) => {
+  layer(backend, { excludeTestServices: true })((it) => {
     it.effect("forgets a completed job after the retention, and its idempotency key with it", () =>
       Effect.gen(function* () {
         const jobs = yield* JobQueue
@@ -71,15 +77,43 @@ describe("JobQueue on Redis", () => {
           created: false
         })
         expect(yield* jobs.counts(queue)).toEqual({ waiting: 0, active: 0, completed: 1, dead: 0 })
+        expect(yield* Effect.flip(jobs.retry(first.jobId))).toMatchObject({ _tag: "JobNotDead", state: "completed" })
         yield* eventually("forgotten", jobs.get(first.jobId).pipe(Effect.map(Option.isNone)), "5 seconds")
         expect(yield* jobs.byIdempotencyKey(queue, "k")).toEqual(Option.none())
         expect(yield* jobs.counts(queue)).toEqual({ waiting: 0, active: 0, completed: 0, dead: 0 })
+        expect(yield* Effect.flip(jobs.retry(first.jobId))).toMatchObject({ _tag: "JobNotFound" })
         const second = yield* jobs.enqueue(queue, { n: 3 }, { idempotencyKey: "k" })
         expect(second.created).toBe(true)
         expect(second.jobId).not.toBe(first.jobId)
         expect((yield* jobs.byIdempotencyKey(queue, "k")).pipe(Option.map((job) => job.payload))).toEqual(
           Option.some({ n: 3 })
         )
+      })
+    )
+  })
+})
+
+describe("JobQueue on Postgres, completed retention", () => {
+  layer(postgresBackendWith({ completedRetention: "300 millis" }), { excludeTestServices: true })((it) => {
+    it.effect("deletes completed rows past the retention on a later claim, and keeps dead ones", () =>
+      Effect.gen(function* () {
+        const jobs = yield* JobQueue
+        const sql = yield* SqlClient.SqlClient
+        const queue = freshQueue("prune")
+        const done = yield* jobs.enqueue(queue, { n: 1 })
+        const doomed = yield* jobs.enqueue(queue, { n: 2 }, { maxAttempts: 1 })
+        for (const outcome of ["complete", "fail"] as const) {
+          const claimed = yield* jobs.claim(queue, { workerId: "w", lease: "10 seconds" })
+          if (Option.isNone(claimed)) return expect.fail("a job to claim")
+          if (outcome === "complete") yield* jobs.complete(claimed.value)
+          else yield* jobs.fail(claimed.value, "broken")
+        }
+        const rows = sql<{ id: string }>`SELECT id FROM jobs_test.jobs WHERE queue = ${queue} ORDER BY position`
+        expect((yield* rows).map((row) => row.id)).toEqual([done.jobId, doomed.jobId])
+        yield* Effect.sleep("400 millis")
+        expect(yield* jobs.claim(queue, { workerId: "w", lease: "10 seconds" })).toEqual(Option.none())
+        expect((yield* rows).map((row) => row.id)).toEqual([doomed.jobId])
+        expect(Option.map(yield* jobs.get(doomed.jobId), (job) => job.state)).toEqual(Option.some("dead"))
       })
     )
   })
