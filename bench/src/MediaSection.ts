@@ -39,7 +39,7 @@ import {
   singlePassArgs
 } from "./servers/MediaLadder.ts"
 import { CACHE_BYTES, compareSegments } from "./servers/MediaSegments.ts"
-import { childrenOf, commandOf, cpuWithReapedChildren } from "./servers/ProcessTree.ts"
+import { childrenOf, commandOf, cpuSplit, cpuWithReapedChildren } from "./servers/ProcessTree.ts"
 
 const PIPELINE = "gateway pipeline"
 const SINGLE_PASS = "ffmpeg single pass"
@@ -110,20 +110,26 @@ const compareTranscodes = async (bench: MediaBench) => {
 
   const throughPipeline = async (title: string) => {
     const uploadId = await tusUpload(gateway.url, bench.token, bench.sourceBytes, "source.mp4")
-    const cpuBefore = gatewayPid === undefined ? undefined : cpuWithReapedChildren(gatewayPid)
+    const cpuBefore = gatewayPid === undefined ? undefined : cpuSplit(gatewayPid)
     const started = performance.now()
     const created = await media.create(uploadId, title)
     const createdAt = performance.now()
     const { media: ready, processingSeenAt } = await media.waitReady(created.id, POLL_MS)
     const seconds = (performance.now() - started) / 1000
-    const cpuAfter = gatewayPid === undefined ? undefined : cpuWithReapedChildren(gatewayPid)
+    const cpuAfter = gatewayPid === undefined ? undefined : cpuSplit(gatewayPid)
     const names = ready.renditions.map((rendition) => rendition.name).join(",")
     if (names !== rungNames) throw new WrongAnswer(`the pipeline made renditions ${names}, the bare plan ${rungNames}`)
     readyMedia.push(created.id)
     const queued = ((processingSeenAt ?? createdAt) - createdAt) / 1000
     queueWaits.push(queued)
-    const phases = `media.create ${((createdAt - started) / 1000).toFixed(2)} s, then queued ≤ ${queued.toFixed(1)} s`
-    return { run: jobRun(seconds, difference(cpuBefore, cpuAfter)), phases }
+    const split =
+      cpuBefore === undefined || cpuAfter === undefined
+        ? ""
+        : `; CPU of the gateway ${(cpuAfter.own - cpuBefore.own).toFixed(1)} s, ` +
+          `of its ffprobe/ffmpeg runs ${(cpuAfter.children - cpuBefore.children).toFixed(1)} s`
+    const phases = `media.create ${((createdAt - started) / 1000).toFixed(2)} s, then queued ≤ ${queued.toFixed(1)} s${split}`
+    const cpu = (sample: typeof cpuBefore) => (sample === undefined ? undefined : sample.own + sample.children)
+    return { run: jobRun(seconds, difference(cpu(cpuBefore), cpu(cpuAfter))), phases }
   }
 
   const bare = async (commands: (plan: TranscodePlan) => Array<Array<string>>) => {

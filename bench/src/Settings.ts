@@ -92,7 +92,7 @@ export const settingsFromEnv = (
     searchConnections: positive(env, "BENCH_SEARCH_CONNECTIONS", 64, true),
     searchCourses: positive(env, "BENCH_SEARCH_COURSES", 10_000, true),
     mediaSeconds: positive(env, "BENCH_MEDIA_SECONDS", 20, false),
-    mediaRounds: positive(env, "BENCH_MEDIA_ROUNDS", 2, true),
+    mediaRounds: positive(env, "BENCH_MEDIA_ROUNDS", 3, true),
     mediaConnections: positive(env, "BENCH_MEDIA_CONNECTIONS", 16, true),
     heartbeatConnections: positive(env, "BENCH_HEARTBEAT_CONNECTIONS", 64, true),
     webConnections: positive(env, "BENCH_WEB_CONNECTIONS", 16, true),

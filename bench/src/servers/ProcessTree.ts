@@ -31,18 +31,28 @@ export const commandOf = (pid: number): string | undefined => {
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times. */
 const CLOCK_TICKS_PER_SECOND = 100
 
+/** CPU seconds (user + system) of `pid` itself (all threads) and of its reaped children; undefined when it is gone. */
+export const cpuSplit = (pid: number): { readonly own: number; readonly children: number } | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((index) => Number(fields[index]))
+    if (![utime, stime, cutime, cstime].every(Number.isFinite)) return undefined
+    return {
+      own: ((utime ?? 0) + (stime ?? 0)) / CLOCK_TICKS_PER_SECOND,
+      children: ((cutime ?? 0) + (cstime ?? 0)) / CLOCK_TICKS_PER_SECOND
+    }
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * CPU seconds (user + system, all threads) of `pid` plus those of its children that exited and were reaped (the
  * ffprobe and ffmpeg runs of a transcode); undefined when the process is gone.
  */
 export const cpuWithReapedChildren = (pid: number): number | undefined => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    const ticks = [11, 12, 13, 14].map((index) => Number(fields[index]))
-    return ticks.every(Number.isFinite) ? ticks.reduce((a, b) => a + b, 0) / CLOCK_TICKS_PER_SECOND : undefined
-  } catch {
-    return undefined
-  }
+  const split = cpuSplit(pid)
+  return split === undefined ? undefined : split.own + split.children
 }
