@@ -158,8 +158,15 @@ export const SubmissionFilesFromMedia = Layer.effect(
         }),
       open: (uploadId) =>
         Effect.gen(function* () {
-          if (Option.isNone(yield* repo.uploadById(uploadId))) return Option.none()
-          return Option.some(yield* readUpload(uploadId).pipe(Effect.provideService(BlobStore, blobs), Effect.orDie))
+          const upload = yield* repo.uploadById(uploadId)
+          if (Option.isNone(upload)) return Option.none()
+          return Option.some(
+            yield* readUpload(upload.value).pipe(
+              Effect.provideService(BlobStore, blobs),
+              Effect.provideService(MediaRepo, repo),
+              Effect.orDie
+            )
+          )
         }),
       discard: (uploadId) =>
         Effect.gen(function* () {

@@ -7,7 +7,7 @@ import { ImageRenderer } from "@lectern/platform/ImageRenderer"
 import { Config, Effect, Option, Stream } from "effect"
 import { ImageRepo, type ImageRow } from "./ImageRepo.ts"
 import { MediaRepo, type UploadRow } from "./Repo.ts"
-import { partKey, uploadPrefix } from "./Uploads.ts"
+import { uploadParts, uploadPrefix } from "./Uploads.ts"
 
 /** Where images are served; the HTTP edge routes this folder to ImagesEndpoint. */
 export const IMAGES_PATH = "/media/images/"
@@ -88,8 +88,9 @@ export class ImageLibrary extends Effect.Service<ImageLibrary>()("@lectern/media
     /** The key holding the upload's bytes in one object: its only part, or its parts joined. */
     const joinParts = (upload: UploadRow) =>
       Effect.gen(function* () {
-        if (upload.parts === 1) return partKey(upload.id, 0)
-        const parts = (yield* blobs.list(uploadPrefix(upload.id))).filter((part) => /\/\d{16}$/.test(part.key))
+        const parts = yield* uploadParts(upload, { repo: uploads, blobs })
+        const [only] = parts
+        if (parts.length === 1 && only !== undefined) return only.key
         const target = `${uploadPrefix(upload.id)}source`
         const body = Stream.fromIterable(parts).pipe(
           Stream.flatMap((part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)))

@@ -20,7 +20,7 @@ import { MAX_CAPTION_BYTES, toWebVtt } from "./Captions.ts"
 import { PlaybackAccess } from "./PlaybackAccess.ts"
 import { signPlayback } from "./PlaybackSigning.ts"
 import { MediaRepo, type MediaRow, toMedia, type UploadRow } from "./Repo.ts"
-import { partKey, uploadPrefix } from "./Uploads.ts"
+import { partKey, uploadParts, uploadPrefix } from "./Uploads.ts"
 
 /** The job queue transcodes wait in; one job per media id. */
 export const TRANSCODE_QUEUE = "media.transcode"
@@ -140,8 +140,9 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
           yield* blobs.put(partKey(upload.id, 0), new Uint8Array(0))
           return partKey(upload.id, 0)
         }
-        if (upload.parts === 1) return partKey(upload.id, 0)
-        const parts = yield* blobs.list(uploadPrefix(upload.id))
+        const parts = yield* uploadParts(upload, { repo: repo, blobs })
+        const [only] = parts
+        if (parts.length === 1 && only !== undefined) return only.key
         const target = `${uploadPrefix(upload.id)}source`
         // One part after the other, each opened only when the one before is done.
         const body = Stream.fromIterable(parts).pipe(
@@ -308,7 +309,7 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
     const uploadBytes = (upload: UploadRow, limit: number) =>
       Effect.gen(function* () {
         if (upload.offset > limit) return Option.none<Uint8Array>()
-        const parts = yield* blobs.list(uploadPrefix(upload.id))
+        const parts = yield* uploadParts(upload, { repo: repo, blobs })
         const chunks = yield* Effect.forEach(parts, (part) => Effect.map(blobs.read(part.key), (read) => read.bytes))
         const bytes = new Uint8Array(upload.offset)
         let at = 0

@@ -23,6 +23,13 @@ export interface UploadRow {
   readonly consumedAt: Date | null
 }
 
+/** One PATCH's bytes: `size` bytes from `offset`, in the object `key`. */
+export interface UploadPartRow {
+  readonly offset: number
+  readonly size: number
+  readonly key: string
+}
+
 export interface MediaRow {
   readonly id: MediaId
   readonly ownerId: UserId
@@ -105,14 +112,32 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
     const uploadById = (id: string) =>
       unsafe<UploadRow>(`SELECT ${UPLOAD_COLUMNS} FROM media.uploads WHERE id = $1`, [id]).pipe(Effect.map(first))
 
-    /** Records `bytes` more received at `offset` (only if the upload is still there, at that offset). */
-    const advanceUpload = (id: string, offset: number, bytes: number) =>
+    /**
+     * Records `bytes` (at least one) more received at `offset`, held by the object `key`, in one statement: only if
+     * the upload is still there and still at that offset — a PATCH that lost the race for it gets None.
+     */
+    const advanceUpload = (id: string, offset: number, bytes: number, key: string) =>
       unsafe<UploadRow>(
-        `UPDATE media.uploads SET "offset" = "offset" + $3, parts = parts + CASE WHEN $3 > 0 THEN 1 ELSE 0 END,
-           completed_at = CASE WHEN size IS NOT NULL AND "offset" + $3 = size THEN now() ELSE completed_at END
-         WHERE id = $1 AND "offset" = $2 RETURNING ${UPLOAD_COLUMNS}`,
-        [id, offset, bytes]
+        `WITH advanced AS (
+           UPDATE media.uploads SET "offset" = "offset" + $3::bigint, parts = parts + 1,
+             completed_at = CASE WHEN size IS NOT NULL AND "offset" + $3::bigint = size THEN now() ELSE completed_at END
+           WHERE id = $1 AND "offset" = $2::bigint AND $3::bigint > 0
+           RETURNING *
+         ), recorded AS (
+           INSERT INTO media.upload_parts (upload_id, "offset", size, key)
+           SELECT id, $2::bigint, $3::bigint, $4::text FROM advanced
+         )
+         SELECT ${UPLOAD_COLUMNS} FROM advanced`,
+        [id, offset, bytes, key]
       ).pipe(Effect.map(first))
+
+    /** The recorded parts of an upload in order: where each PATCH's bytes are. */
+    const uploadParts = (id: string) =>
+      unsafe<UploadPartRow>(
+        `SELECT "offset"::float8 AS "offset", size::float8 AS size, key FROM media.upload_parts
+         WHERE upload_id = $1 ORDER BY "offset"`,
+        [id]
+      )
 
     const declareUploadSize = (id: string, size: number) =>
       unsafe(
@@ -312,6 +337,7 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
       insertUpload: dieOnSqlError(insertUpload),
       uploadById: dieOnSqlError(uploadById),
       advanceUpload: dieOnSqlError(advanceUpload),
+      uploadParts: dieOnSqlError(uploadParts),
       declareUploadSize: dieOnSqlError(declareUploadSize),
       deleteUpload: dieOnSqlError(deleteUpload),
       consumeUpload: dieOnSqlError(consumeUpload),

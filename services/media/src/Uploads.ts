@@ -1,15 +1,22 @@
 // Resumable uploads: the tus protocol at /media/uploads, each PATCH's bytes one part object in the BlobStore, the
-// upload's offset in Postgres — so any replica answers HEAD, and an interrupted PATCH keeps what it received.
+// upload's offset and its parts in Postgres — so any replica answers HEAD, an interrupted PATCH keeps what it
+// received, and two PATCHes racing for one offset on two replicas cannot mix or lose bytes: each streams into an
+// object of its own, and only the one whose statement advanced the offset has its object recorded.
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Readable } from "node:stream"
 import type { AuthenticatedUser } from "@lectern/contracts"
 import { hasRole, type UserId } from "@lectern/domain"
 import { AccessTokenVerifier } from "@lectern/platform/AccessTokens"
 import { bearerToken } from "@lectern/platform/Authentication"
-import { BlobStore } from "@lectern/platform/BlobStore"
+import {
+  BlobStore,
+  type BlobStoreService,
+  type BlobStoreUnavailable,
+  type InvalidBlobKey
+} from "@lectern/platform/BlobStore"
 import { Server } from "@tus/server"
 import { DataStore, ERRORS, Upload } from "@tus/utils"
-import { Config, Context, Effect, Layer, Option, Runtime, Stream } from "effect"
+import { Cause, Config, Context, Effect, Exit, Layer, Option, Runtime, Stream } from "effect"
 import { MediaRepo, type UploadRow } from "./Repo.ts"
 
 export const UPLOADS_PATH = "/media/uploads"
@@ -28,20 +35,45 @@ export const UploadSettings = Config.all({
 })
 export type UploadSettings = Config.Config.Success<typeof UploadSettings>
 
-/** Where a part of upload `id` starting at `offset` lives; zero-padded so keys sort by offset. */
-export const partKey = (id: string, offset: number) => `uploads/${id}/${offset.toString().padStart(16, "0")}`
+const offsetDigits = (offset: number) => offset.toString().padStart(16, "0")
+
+/**
+ * Where uploads made before parts were recorded kept the part starting at `offset` (zero-padded so keys sort by
+ * offset); also the key of the empty object standing for an empty file.
+ */
+export const partKey = (id: string, offset: number) => `uploads/${id}/${offsetDigits(offset)}`
+/** A new object for one PATCH's bytes from `offset`: never the key another PATCH writes. */
+export const newPartKey = (id: string, offset: number) => `uploads/${id}/${offsetDigits(offset)}-${crypto.randomUUID()}`
 export const uploadPrefix = (id: string) => `uploads/${id}/`
 
 /**
- * The bytes of upload `id` in order, as one stream (its parts as the PATCH requests stored them), with their total
- * size: for a complete upload another service took (assignment attachments). Not for one media.create joined.
+ * The objects holding an upload's bytes, in order: the parts its PATCHes recorded. An upload received before parts
+ * were recorded has none recorded: its `<offset>` objects are listed instead.
  */
-export const readUpload = (id: string) =>
+export const uploadParts = (
+  upload: UploadRow,
+  ports: { readonly repo: MediaRepo; readonly blobs: BlobStoreService }
+): Effect.Effect<
+  ReadonlyArray<{ readonly key: string; readonly size: number }>,
+  BlobStoreUnavailable | InvalidBlobKey
+> =>
   Effect.gen(function* () {
-    const blobs = yield* BlobStore
-    const parts = (yield* blobs.list(uploadPrefix(id)))
+    const recorded = yield* ports.repo.uploadParts(upload.id)
+    if (recorded.length > 0 || upload.parts === 0) return recorded.map(({ key, size }) => ({ key, size }))
+    return (yield* ports.blobs.list(uploadPrefix(upload.id)))
       .filter((part) => /\/\d{16}$/.test(part.key))
       .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .map(({ key, size }) => ({ key, size }))
+  })
+
+/**
+ * The bytes of an upload in order, as one stream (its parts as the PATCH requests stored them), with their total
+ * size: for a complete upload another service took (assignment attachments). Not for one media.create joined.
+ */
+export const readUpload = (upload: UploadRow) =>
+  Effect.gen(function* () {
+    const blobs = yield* BlobStore
+    const parts = yield* uploadParts(upload, { repo: yield* MediaRepo, blobs })
     const body = Stream.flatMap(
       Stream.fromIterable(parts),
       (part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)),
@@ -52,6 +84,17 @@ export const readUpload = (id: string) =>
 
 const failWith = (status_code: number, body: string) => ({ status_code, body: `${body}\n` })
 
+/**
+ * Runs an effect for @tus/server: it rejects with the failure itself (an `ERRORS.…` object becomes its status, e.g.
+ * 409 for a lost offset race), not with the FiberFailure wrapping it, which tus would answer with 500.
+ */
+const runForTus =
+  <R>(runtime: Runtime.Runtime<R>) =>
+  <A, E>(effect: Effect.Effect<A, E, R>): Promise<A> =>
+    Runtime.runPromiseExit(runtime)(effect).then((exit) =>
+      Exit.isSuccess(exit) ? exit.value : Promise.reject(Cause.squash(exit.cause))
+    )
+
 /** A tus DataStore over the BlobStore (bytes) and the media schema (offsets), run on an Effect runtime. */
 class BlobUploadStore extends DataStore {
   readonly run: <A, E>(effect: Effect.Effect<A, E, MediaRepo | BlobStore>) => Promise<A>
@@ -59,7 +102,7 @@ class BlobUploadStore extends DataStore {
 
   constructor(runtime: Runtime.Runtime<MediaRepo | BlobStore>, expiryMs: number) {
     super()
-    this.run = Runtime.runPromise(runtime)
+    this.run = runForTus(runtime)
     this.expiryMs = expiryMs
     this.extensions = ["creation", "creation-with-upload", "creation-defer-length", "termination", "expiration"]
   }
@@ -88,14 +131,16 @@ class BlobUploadStore extends DataStore {
       Effect.gen(function* () {
         const blobs = yield* BlobStore
         const repo = yield* MediaRepo
-        const key = partKey(id, offset)
+        // An object of this PATCH's own: a PATCH racing it for the same offset writes another one.
+        const key = newPartKey(id, offset)
         const info = yield* blobs.putStream(key, body)
         if (info.size === 0) {
           yield* blobs.delete(key)
           return offset
         }
-        const advanced = yield* repo.advanceUpload(id, offset, info.size)
+        const advanced = yield* repo.advanceUpload(id, offset, info.size, key)
         if (Option.isNone(advanced)) {
+          // Another PATCH got there first (or the upload is gone): only this PATCH's own object goes.
           yield* blobs.delete(key)
           return yield* Effect.fail(ERRORS.INVALID_OFFSET)
         }

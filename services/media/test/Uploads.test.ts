@@ -1,5 +1,6 @@
 // The tus endpoint over raw HTTP: who may upload, the size limit (refused before any body byte), the per-user
-// quota, other users' uploads, an interrupted PATCH resumed from the offset HEAD reports, a PATCH at a wrong offset;
+// quota, other users' uploads, an interrupted PATCH resumed from the offset HEAD reports, a PATCH at a wrong offset,
+// two replicas' PATCHes racing for one offset;
 // and media.create's refusals of uploads that are incomplete, unknown, someone else's, or made by a learner.
 import { readFile } from "node:fs/promises"
 import { type IncomingHttpHeaders, request } from "node:http"
@@ -7,8 +8,10 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { BlobStore } from "@lectern/platform/BlobStore"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
-import { Effect } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import * as TestServices from "effect/TestServices"
+import { MediaRepo } from "../src/Repo.ts"
+import { readUpload, UploadsEndpointLive } from "../src/Uploads.ts"
 import {
   blobKeys,
   clientAs,
@@ -87,6 +90,43 @@ const patch = (url: string, user: TestUser, path: string, offset: number, body: 
   )
 
 const head = (url: string, user: TestUser, path: string) => send(url, "HEAD", path, bearer(user))
+
+/** A PATCH whose body goes out in four pieces 150 ms apart; answers the response. */
+const slowPatch = (url: string, user: TestUser, path: string, offset: number, body: Uint8Array) =>
+  Effect.async<RawResponse, Error>((resume) => {
+    const target = new URL(path, url)
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "PATCH",
+        headers: {
+          "tus-resumable": "1.0.0",
+          ...bearer(user),
+          "upload-offset": String(offset),
+          "content-type": "application/offset+octet-stream",
+          "content-length": String(body.length)
+        }
+      },
+      (res) => {
+        let text = ""
+        res.setEncoding("utf8")
+        res.on("data", (chunk: string) => {
+          text += chunk
+        })
+        res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, headers: res.headers, body: text })))
+      }
+    )
+    req.on("error", (error) => resume(Effect.fail(error)))
+    const piece = Math.ceil(body.length / 4)
+    const send = (index: number) => {
+      if (index === 4) return void req.end()
+      req.write(body.subarray(index * piece, (index + 1) * piece))
+      setTimeout(() => send(index + 1), 150)
+    }
+    send(0)
+  })
 
 /**
  * A PATCH announcing `announced` bytes that sends only `part`, then destroys its socket (the client went away
@@ -336,6 +376,43 @@ describe("media uploads (tus)", () => {
           expect(keys).toEqual([`uploads/${uploadId}/source`])
           const stored = yield* Effect.flatMap(BlobStore, (blobs) => blobs.read(keys[0] ?? "")).pipe(Effect.orDie)
           expect(Buffer.from(stored.bytes).equals(bytes)).toBe(true)
+        })
+      )
+    )
+
+    it.scoped("two replicas' PATCHes racing for one offset: one wins with its bytes whole, the other gets 409", () =>
+      TestServices.provideLive(
+        Effect.gen(function* () {
+          // A second replica: its own tus server and in-process locker, over the same database and blob store.
+          const replicaA = yield* serveMedia
+          const replicaB = yield* serveMedia.pipe(Effect.provide(Layer.fresh(UploadsEndpointLive)))
+          const creator = yield* userWith("creator")
+          const size = 96 * 1024
+          const { path, status } = yield* create(replicaA, creator, size)
+          expect(status).toBe(201)
+          const uploadId = path.split("/").pop() ?? ""
+          const bodies = [new Uint8Array(size).fill(0xa1), new Uint8Array(size).fill(0xb2)] as const
+          // Both bodies trickle in, so both PATCHes are streaming at once before either records its offset.
+          const answers = yield* Effect.all(
+            [slowPatch(replicaA, creator, path, 0, bodies[0]), slowPatch(replicaB, creator, path, 0, bodies[1])],
+            { concurrency: 2 }
+          )
+          expect(answers.map((answer) => answer.status).sort()).toEqual([204, 409])
+          const winner = answers[0].status === 204 ? bodies[0] : bodies[1]
+          expect((yield* head(replicaB, creator, path)).headers["upload-offset"]).toBe(String(size))
+
+          // The winner's object alone is left, recorded as the upload's only part, and holds its bytes.
+          const keys = yield* blobKeys(`uploads/${uploadId}/`)
+          expect(keys).toHaveLength(1)
+          const repo = yield* MediaRepo
+          const row = yield* repo.uploadById(uploadId)
+          if (Option.isNone(row)) return expect.fail("the upload row")
+          expect(yield* repo.uploadParts(uploadId)).toEqual([{ offset: 0, size, key: keys[0] }])
+          const stored = yield* readUpload(row.value).pipe(
+            Effect.flatMap(({ body }) => Stream.runCollect(body)),
+            Effect.orDie
+          )
+          expect(Buffer.concat([...stored]).equals(Buffer.from(winner))).toBe(true)
         })
       )
     )
