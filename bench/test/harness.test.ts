@@ -550,7 +550,7 @@ describe("settings", () => {
     expect(settings).toMatchObject({ durationSeconds: 5, rounds: 3, connections: 32, resultsFile: "/x.json" })
     expect(settings.sections).toEqual(["userMe", "login", "rpcOverhead", "search", "media", "heartbeat", "web"])
     expect(settings).toMatchObject({ searchConnections: 64, searchCourses: 10_000 })
-    expect(settings).toMatchObject({ mediaSeconds: 20, mediaRounds: 2, mediaConnections: 16 })
+    expect(settings).toMatchObject({ mediaSeconds: 20, mediaRounds: 3, mediaConnections: 16 })
     expect(settings.profileDir).toBeUndefined()
   })
   it("reads BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS and BENCH_SECTIONS", () => {
