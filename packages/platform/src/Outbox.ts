@@ -8,7 +8,19 @@
 // the duplicates harmless with `processOnce`.
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Events } from "@lectern/contracts"
-import { Cause, DateTime, Duration, Effect, Either, Exit, Layer, Option, Schema } from "effect"
+import {
+  Cause,
+  Config,
+  type ConfigError,
+  DateTime,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Layer,
+  Option,
+  Schema
+} from "effect"
 import { describeFailure, EventBus, type EventBusUnavailable, retryDelay } from "./EventBus.ts"
 import type { Migration } from "./Migrator.ts"
 
@@ -192,9 +204,28 @@ export interface RelayOptions {
   readonly maxBackoff?: Duration.DurationInput
   /** Sent events older than this are deleted. Default 7 days. */
   readonly retention?: Duration.DurationInput
+  /**
+   * For a schema that consumes events (`processedEventsMigration`): its `processed_events` rows older than this are
+   * deleted too. An event delivered again after that (a dead letter re-driven later) would be applied again, so keep
+   * it well past how long deliveries and re-drives can take. Unset: they are kept.
+   */
+  readonly processedEventsRetention?: Duration.DurationInput
 }
 
 const pruneEvery = Duration.minutes(10)
+
+/** `PROCESSED_EVENTS_RETENTION` (a duration such as `30 days`, the default): see `processedEventsRetention`. */
+export const ProcessedEventsRetention = Config.duration("PROCESSED_EVENTS_RETENTION").pipe(
+  Config.withDefault(Duration.days(30))
+)
+
+/** The relay for a schema that also consumes events: its processed_events pruned after PROCESSED_EVENTS_RETENTION. */
+export const layerRelayFromConfig = (
+  options: Omit<RelayOptions, "processedEventsRetention">
+): Layer.Layer<never, ConfigError.ConfigError, SqlClient.SqlClient | EventBus> =>
+  Layer.unwrapEffect(
+    Effect.map(ProcessedEventsRetention, (retention) => layerRelay({ ...options, processedEventsRetention: retention }))
+  )
 
 /**
  * The relay for one service's outbox, as a background fiber that lives with the layer. It drains full batches back to
@@ -211,8 +242,20 @@ export const layerRelay = (options: RelayOptions): Layer.Layer<never, never, Sql
       const maxBackoff = options.maxBackoff ?? "30 seconds"
       const retentionSeconds = Math.round(Duration.toSeconds(options.retention ?? "7 days"))
       const pass = relayPass(options.schema, batchSize)
-      const prune = sql`DELETE FROM ${table}.outbox
+      const pruneOutbox = sql`DELETE FROM ${table}.outbox
         WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => ${retentionSeconds})`
+      const processedRetentionSeconds =
+        options.processedEventsRetention === undefined
+          ? undefined
+          : Math.round(Duration.toSeconds(options.processedEventsRetention))
+      const prune =
+        processedRetentionSeconds === undefined
+          ? pruneOutbox
+          : Effect.zipRight(
+              pruneOutbox,
+              sql`DELETE FROM ${table}.processed_events
+                WHERE processed_at < now() - make_interval(secs => ${processedRetentionSeconds})`
+            )
 
       const loop = Effect.gen(function* () {
         let failures = 0

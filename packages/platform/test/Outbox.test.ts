@@ -402,6 +402,43 @@ const outboxTests = (name: string, database: Layer.Layer<SqlClient.SqlClient>, p
           }),
         30_000
       )
+
+      it.scoped(
+        "deletes sent events and processed-event records past their retention, and keeps the rest",
+        () =>
+          Effect.gen(function* () {
+            const schema = "retention"
+            yield* setUp(schema)
+            const sql = yield* SqlClient.SqlClient
+            const [old, recent, unsent] = yield* Effect.all([1, 2, 3].map(() => courseUpdated(schema)))
+            yield* sql`UPDATE retention.outbox SET sent_at = now() - interval '2 hours' WHERE id = ${old?.id ?? ""}`
+            yield* sql`UPDATE retention.outbox SET sent_at = now() - interval '10 minutes' WHERE id = ${recent?.id ?? ""}`
+            const [oldRecord, recentRecord] = [crypto.randomUUID(), crypto.randomUUID()]
+            yield* processOnce(schema, "search", { id: oldRecord }, Effect.void)
+            yield* processOnce(schema, "search", { id: recentRecord }, Effect.void)
+            yield* sql`UPDATE retention.processed_events SET processed_at = now() - interval '2 days'
+              WHERE event_id = ${oldRecord}`
+            const { bus, published } = yield* makeBus()
+            yield* Layer.build(
+              layerRelay({ schema, pollInterval: "5 millis", retention: "1 hour", processedEventsRetention: "1 day" })
+            ).pipe(Effect.provideService(EventBus, bus))
+            // The relay publishes the unsent event, then prunes (after its first pass that did not fail).
+            const outboxIds = sql<{ id: string }>`SELECT id FROM retention.outbox ORDER BY position`
+            yield* eventually(
+              "the old sent event deleted",
+              Effect.map(outboxIds, (rows) => rows.length === 2)
+            )
+            expect(published).toEqual([unsent?.id])
+            expect((yield* outboxIds).map((row) => row.id)).toEqual([recent?.id, unsent?.id])
+            const records = sql<{ id: string }>`SELECT event_id AS id FROM retention.processed_events`
+            yield* eventually(
+              "the old record deleted",
+              Effect.map(records, (rows) => rows.length === 1)
+            )
+            expect((yield* records).map((row) => row.id)).toEqual([recentRecord])
+          }),
+        30_000
+      )
     })
   })
 

@@ -2,7 +2,7 @@
 
 import type { Cache } from "@lectern/platform/Cache"
 import { loadMigrations, migrate } from "@lectern/platform/Migrator"
-import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
+import { layerRelayFromConfig, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
 import { Catalog } from "./Catalog.ts"
 import {
@@ -16,7 +16,7 @@ import { CATALOG_SCHEMA, CatalogRepo } from "./Repo.ts"
 
 /**
  * The catalog schema's migrations: its SQL files, then the platform's outbox and processed-events tables as ids 2
- * and 3. The next SQL file is `0006_…`.
+ * and 3. The next SQL file is `0007_…`.
  */
 export const CatalogMigrations = {
   schema: CATALOG_SCHEMA,
@@ -71,4 +71,4 @@ export const CatalogLive = makeCatalogLive(layerCatalogCacheFromConfig)
  * Moves catalog.outbox rows to the EventBus in the background; the process hosting the catalog runs one. It starts
  * once the schema is in place, so a first start does not poll a table that does not exist yet.
  */
-export const CatalogRelayLive = layerRelay({ schema: CATALOG_SCHEMA }).pipe(Layer.provide(CatalogSchemaLive))
+export const CatalogRelayLive = layerRelayFromConfig({ schema: CATALOG_SCHEMA }).pipe(Layer.provide(CatalogSchemaLive))

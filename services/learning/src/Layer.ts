@@ -1,6 +1,6 @@
 // Wiring of the learning service: its migrations, repo, domain service, RPC handlers, outbox relay and consumers.
 import { loadMigrations, migrate } from "@lectern/platform/Migrator"
-import { layerRelay, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
+import { layerRelayFromConfig, outboxMigration, processedEventsMigration } from "@lectern/platform/Outbox"
 import { Layer } from "effect"
 import { AssignmentRepo } from "./AssignmentRepo.ts"
 import { Assignments } from "./Assignments.ts"
@@ -51,4 +51,6 @@ export const LearningLive = Layer.mergeAll(LearningHandlers, LearningConsumersLi
 )
 
 /** Moves learning.outbox rows (enrollment.*, lesson.completed, course.completed, quiz.*, assignment.*, …) to the EventBus. */
-export const LearningRelayLive = layerRelay({ schema: LEARNING_SCHEMA }).pipe(Layer.provide(LearningSchemaLive))
+export const LearningRelayLive = layerRelayFromConfig({ schema: LEARNING_SCHEMA }).pipe(
+  Layer.provide(LearningSchemaLive)
+)
