@@ -98,6 +98,8 @@ export const MediaReady = Schema.Struct({
 export const MediaFailed = Schema.Struct({ mediaId: MediaId, reason: Schema.String })
 /** An image was deleted: whatever shows it (a course thumbnail) must stop. */
 export const ImageDeleted = Schema.Struct({ imageId: ImageId, ownerId: UserId })
+/** A course stopped showing an image (replaced, cleared, or the course deleted) and no other course shows it. */
+export const ImageReleased = Schema.Struct({ imageId: ImageId, courseId: CourseId })
 
 /** Every event type Lectern emits, with its payload Schema (version 1 unless the entry says otherwise). */
 export const EventPayloads = {
@@ -119,7 +121,8 @@ export const EventPayloads = {
   "review.deleted": ReviewDeleted,
   "media.ready": MediaReady,
   "media.failed": MediaFailed,
-  "image.deleted": ImageDeleted
+  "image.deleted": ImageDeleted,
+  "image.released": ImageReleased
 } as const
 
 export type EventType = keyof typeof EventPayloads

@@ -284,6 +284,17 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
         return { imageId, urls: found.value.urls }
       })
 
+    /**
+     * Inside the transaction of a change that made `courseId` stop showing `imageId`: when no other course shows it,
+     * `image.released` tells media it may delete the image (its renders would otherwise stay forever).
+     */
+    const release = (imageId: ImageId | null, courseId: CourseId) =>
+      imageId === null
+        ? Effect.void
+        : Effect.flatMap(repo.imageShownElsewhere(imageId, courseId), (shown) =>
+            shown ? Effect.void : repo.emit("image.released", { imageId, courseId })
+          )
+
     /** Whether `viewer` is enrolled in the published `course` (so sees every lesson's content); false without learning. */
     const enrolledIn = (
       viewer: AuthenticatedUser | undefined,
@@ -549,6 +560,8 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
             })
           )
           yield* repo.emit("course.updated", { courseId: updated.id, slug: updated.slug })
+          if (current.thumbnailImageId !== updated.thumbnailImageId)
+            yield* release(current.thumbnailImageId, updated.id)
           return updated
         })
       )
@@ -587,6 +600,7 @@ export class Catalog extends Effect.Service<Catalog>()("@lectern/catalog/Catalog
             note: null
           })
           yield* repo.emit("course.deleted", { courseId: input.id, slug })
+          yield* release(course.value.thumbnailImageId, input.id)
         })
       )
     })

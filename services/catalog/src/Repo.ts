@@ -452,6 +452,13 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
     const softDeleteCourse = (id: CourseId) =>
       sql`UPDATE catalog.courses SET deleted_at = now(), updated_at = now() WHERE id = ${id}`
 
+    /** Whether a course other than `courseId` (and not deleted) shows `imageId`. */
+    const imageShownElsewhere = (imageId: ImageId, courseId: CourseId) =>
+      sql`SELECT 1 FROM catalog.courses
+        WHERE thumbnail_image_id = ${imageId} AND id <> ${courseId} AND deleted_at IS NULL LIMIT 1`.pipe(
+        Effect.map((rows) => rows.length > 0)
+      )
+
     /** Every course showing `imageId` loses its thumbnail (the image is gone); answers those courses. */
     const clearThumbnail = (imageId: ImageId) =>
       sql<{ id: CourseId; slug: Slug }>`UPDATE catalog.courses SET thumbnail_image_id = NULL,
@@ -752,6 +759,7 @@ export class CatalogRepo extends Effect.Service<CatalogRepo>()("@lectern/catalog
       setStatus: die(setStatus),
       softDeleteCourse: die(softDeleteCourse),
       clearThumbnail: die(clearThumbnail),
+      imageShownElsewhere: die(imageShownElsewhere),
       insertTransition: die(insertTransition),
       transitions: die(transitions),
       reviewQueue: die(reviewQueue),

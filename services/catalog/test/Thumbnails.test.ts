@@ -1,7 +1,8 @@
 // Course thumbnails: set on create or update with an image of the course's creator (an admin may use any), kept when
 // an update leaves them out, cleared with null, refused with InvalidThumbnail for someone else's or an unknown image
 // (and by a catalog without media); shown on the course, its card in search and related lists and in the cache's
-// entries; cleared with `course.updated` when media deletes the image. Media's images come from a stand-in port.
+// entries; cleared with `course.updated` when media deletes the image; released to media (`image.released`) when no
+// course shows it any more. Media's images come from a stand-in port.
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import type { Catalog as Contract } from "@lectern/contracts"
@@ -215,6 +216,36 @@ describe("course thumbnails", () => {
         // The image is gone: it cannot be set again.
         const refused = yield* Effect.flip(client.course.update({ id: one.id, thumbnailImageId: picture.id }))
         expect(refused._tag).toBe("InvalidThumbnail")
+      })
+    )
+
+    it.scoped("an image no course shows any more is released to media: replaced, cleared, or its course deleted", () =>
+      Effect.gen(function* () {
+        const { client, as, creator, category } = yield* setup
+        const sql = yield* SqlClient.SqlClient
+        const releases = (imageId: string) =>
+          sql<{ courseId: string }>`SELECT payload->>'courseId' AS "courseId" FROM catalog.outbox
+            WHERE type = 'image.released' AND payload->>'imageId' = ${imageId}`.pipe(
+            Effect.map((rows) => rows.map((row) => row.courseId)),
+            Effect.orDie
+          )
+        as(creator)
+        const [first, second, shared] = [imageOf(creator), imageOf(creator), imageOf(creator)]
+        const course = yield* client.course.create(courseInput(category.id, { thumbnailImageId: first.id }))
+        yield* client.course.update({ id: course.id, title: "Retitled, same picture" })
+        expect(yield* releases(first.id)).toEqual([])
+        yield* client.course.update({ id: course.id, thumbnailImageId: second.id })
+        expect(yield* releases(first.id)).toEqual([course.id])
+        yield* client.course.update({ id: course.id, thumbnailImageId: null })
+        expect(yield* releases(second.id)).toEqual([course.id])
+
+        // An image another course still shows is not released; the last course to let it go releases it.
+        const one = yield* client.course.create(courseInput(category.id, { thumbnailImageId: shared.id }))
+        const two = yield* client.course.create(courseInput(category.id, { thumbnailImageId: shared.id }))
+        yield* client.course.update({ id: one.id, thumbnailImageId: null })
+        expect(yield* releases(shared.id)).toEqual([])
+        yield* client.course.delete({ id: two.id })
+        expect(yield* releases(shared.id)).toEqual([two.id])
       })
     )
   })

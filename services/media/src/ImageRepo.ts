@@ -57,7 +57,7 @@ export class ImageRepo extends Effect.Service<ImageRepo>()("@lectern/media/Image
           })
           return true
         })
-      )
+      ).pipe(Effect.provideService(SqlClient.SqlClient, sql))
 
     return {
       insertImage: dieOnSqlError(insertImage),

@@ -174,6 +174,16 @@ export class ImageLibrary extends Effect.Service<ImageLibrary>()("@lectern/media
         yield* blobs.deleteByPrefix(imagePrefix(id)).pipe(Effect.orDie)
       }).pipe(Effect.withSpan("ImageLibrary.remove"))
 
-    return { create, remove }
+    /**
+     * An image no course shows any more (catalog's `image.released`): deleted with `image.deleted`, renders and all.
+     * Again for the same image changes nothing, so a redelivered event is harmless.
+     */
+    const release = (id: ImageId) =>
+      Effect.gen(function* () {
+        yield* images.softDeleteImage(id)
+        yield* blobs.deleteByPrefix(imagePrefix(id)).pipe(Effect.orDie)
+      }).pipe(Effect.withSpan("ImageLibrary.release"))
+
+    return { create, remove, release }
   })
 }) {}

@@ -9,6 +9,7 @@ import { layerFfmpegFromConfig } from "@lectern/platform/TranscoderFfmpeg"
 import { Layer } from "effect"
 import { MediaHandlers } from "./Handlers.ts"
 import { HlsEndpointLive } from "./HlsServer.ts"
+import { ImageReleasesLive } from "./ImageReleases.ts"
 import { ImageRepo } from "./ImageRepo.ts"
 import { ImagesEndpointLive } from "./ImageServer.ts"
 import { ImageLibrary } from "./Images.ts"
@@ -57,8 +58,8 @@ export const MediaDomainLive = Layer.mergeAll(
   ImagesEndpointLive
 ).pipe(Layer.provideMerge(Layer.merge(MediaRepoLive, ImageRepoLive)))
 
-/** Handlers for every MediaRpcs tag, the uploads and HLS endpoints, over given ports. */
-export const MediaServiceLive = MediaHandlers.pipe(Layer.provideMerge(MediaDomainLive))
+/** Handlers for every MediaRpcs tag, the uploads and HLS endpoints, and the image.released consumer, over given ports. */
+export const MediaServiceLive = Layer.merge(MediaHandlers, ImageReleasesLive).pipe(Layer.provideMerge(MediaDomainLive))
 
 /** The transcode worker loops of this process, over given ports. */
 export const MediaWorkerLive = PipelineWorkerLive.pipe(Layer.provide(MediaRepoLive))

@@ -2,7 +2,7 @@
 // (lavfi) become 1280×720 and 480×270 JPEGs (checked with ffprobe) without their EXIF/GPS or comments; SVG, text
 // named .png, empty files, videos, GIFs, pictures too large in bytes or pixels are refused with InvalidMedia and leave
 // nothing behind; /media/images/<id>/<render>.jpg answers with immutable public caching, an ETag and 304, and 404 for
-// anything else, `..` included.
+// anything else, `..` included; catalog's image.released deletes an image.
 import { execFile } from "node:child_process"
 import { readFile, writeFile } from "node:fs/promises"
 import { type IncomingHttpHeaders, request } from "node:http"
@@ -10,8 +10,11 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
+import { Events } from "@lectern/contracts"
+import { EventBus } from "@lectern/platform/EventBus"
+import { eventually } from "@lectern/testkit/SuiteSupport"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
-import { Effect, type Scope } from "effect"
+import { DateTime, Effect, type Scope } from "effect"
 import * as TestServices from "effect/TestServices"
 import {
   blobKeys,
@@ -407,6 +410,50 @@ describe("images", () => {
           const admin = yield* clientAs(url, yield* userWith("admin"))
           yield* admin.image.delete({ id: second.id })
           expect((yield* fetchBytes(`${url}${second.urls.small}`)).status).toBe(404)
+        })
+      )
+    )
+
+    it.scoped("catalog's image.released deletes the image, renders and all, once however often it comes", () =>
+      TestServices.provideLive(
+        Effect.gen(function* () {
+          const url = yield* serveMedia
+          const creator = yield* userWith("creator")
+          const client = yield* clientAs(url, creator)
+          const dir = yield* tempDir
+          const bytes = yield* picture(dir, "r.png", "testsrc2=size=320x180")
+          const released = yield* client.image.create({ uploadId: yield* tusUpload(url, creator.token, bytes) })
+          const kept = yield* client.image.create({ uploadId: yield* tusUpload(url, creator.token, bytes) })
+
+          const bus = yield* EventBus
+          const envelope = new Events.EventEnvelope({
+            id: crypto.randomUUID(),
+            type: "image.released",
+            version: 1,
+            source: "catalog",
+            occurredAt: DateTime.unsafeNow(),
+            payload: { imageId: released.id, courseId: crypto.randomUUID() }
+          })
+          yield* bus.publish(envelope).pipe(Effect.orDie)
+          yield* bus.publish(envelope).pipe(Effect.orDie)
+          yield* eventually(
+            "the released image gone",
+            Effect.map(fetchBytes(`${url}${released.urls.large}`), (response) => response.status === 404)
+          )
+          expect(yield* blobKeys(`images/${released.id}/`)).toEqual([])
+          expect((yield* fetchBytes(`${url}${kept.urls.small}`)).status).toBe(200)
+          const sql = yield* SqlClient.SqlClient
+          const deleted = () =>
+            sql<{ payload: { imageId: string } }>`
+              SELECT payload FROM media.outbox WHERE type = 'image.deleted'`.pipe(
+              Effect.map((rows) => rows.filter((row) => row.payload.imageId === released.id).length),
+              Effect.orDie
+            )
+          // Both deliveries were handled (the second found nothing left to do): one image.deleted.
+          yield* Effect.sleep("300 millis")
+          expect(yield* deleted()).toBe(1)
+          // Its owner can no longer delete it either: it is gone.
+          expect(yield* Effect.flip(client.image.delete({ id: released.id }))).toMatchObject({ _tag: "ImageNotFound" })
         })
       )
     )
