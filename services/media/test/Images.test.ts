@@ -194,6 +194,19 @@ const refusals: ReadonlyArray<{
   }
 ]
 
+/** A served media service, a creator with a client, and a picture of theirs made by FFmpeg and uploaded. */
+const creatorWithPicture = (file: string, source: string) =>
+  Effect.gen(function* () {
+    const url = yield* serveMedia
+    const creator = yield* userWith("creator")
+    const client = yield* clientAs(url, creator)
+    const dir = yield* tempDir
+    const bytes = yield* picture(dir, file, source)
+    const upload = () =>
+      Effect.flatMap(tusUpload(url, creator.token, bytes), (uploadId) => client.image.create({ uploadId }))
+    return { url, creator, client, dir, bytes, upload }
+  })
+
 describe("images", () => {
   it.layer(
     makeMediaTestLayer(layerFreshPostgres, { worker: false, config: { MEDIA_IMAGE_MAX_BYTES: String(MAX_BYTES) } }),
@@ -325,12 +338,8 @@ describe("images", () => {
     it.scoped("serves renders with immutable public caching, an ETag, 304, and 404 for anything else", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
-          const url = yield* serveMedia
-          const creator = yield* userWith("creator")
-          const client = yield* clientAs(url, creator)
-          const dir = yield* tempDir
-          const bytes = yield* picture(dir, "p.jpg", "testsrc2=size=640x360")
-          const image = yield* client.image.create({ uploadId: yield* tusUpload(url, creator.token, bytes) })
+          const { url, upload } = yield* creatorWithPicture("p.jpg", "testsrc2=size=640x360")
+          const image = yield* upload()
 
           const first = yield* raw(url, "GET", image.urls.large)
           expect(first.status).toBe(200)
@@ -382,12 +391,8 @@ describe("images", () => {
     it.scoped("image.delete: the owner or an admin; its URLs then answer 404 and image.deleted is emitted", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
-          const url = yield* serveMedia
-          const creator = yield* userWith("creator")
-          const client = yield* clientAs(url, creator)
-          const dir = yield* tempDir
-          const bytes = yield* picture(dir, "p.webp", "testsrc2=size=320x180")
-          const image = yield* client.image.create({ uploadId: yield* tusUpload(url, creator.token, bytes) })
+          const { url, creator, client, bytes, upload } = yield* creatorWithPicture("p.webp", "testsrc2=size=320x180")
+          const image = yield* upload()
 
           const other = yield* clientAs(url, yield* userWith("creator"))
           const refused = yield* Effect.flip(other.image.delete({ id: image.id }))
@@ -417,13 +422,9 @@ describe("images", () => {
     it.scoped("catalog's image.released deletes the image, renders and all, once however often it comes", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
-          const url = yield* serveMedia
-          const creator = yield* userWith("creator")
-          const client = yield* clientAs(url, creator)
-          const dir = yield* tempDir
-          const bytes = yield* picture(dir, "r.png", "testsrc2=size=320x180")
-          const released = yield* client.image.create({ uploadId: yield* tusUpload(url, creator.token, bytes) })
-          const kept = yield* client.image.create({ uploadId: yield* tusUpload(url, creator.token, bytes) })
+          const { url, client, upload } = yield* creatorWithPicture("r.png", "testsrc2=size=320x180")
+          const released = yield* upload()
+          const kept = yield* upload()
 
           const bus = yield* EventBus
           const envelope = new Events.EventEnvelope({

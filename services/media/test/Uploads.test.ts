@@ -3,7 +3,7 @@
 // two replicas' PATCHes racing for one offset;
 // and media.create's refusals of uploads that are incomplete, unknown, someone else's, or made by a learner.
 import { readFile } from "node:fs/promises"
-import { type IncomingHttpHeaders, request } from "node:http"
+import { type ClientRequest, type IncomingHttpHeaders, request } from "node:http"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { BlobStore } from "@lectern/platform/BlobStore"
@@ -40,7 +40,9 @@ const send = (
   method: string,
   path: string,
   headers: Record<string, string>,
-  body?: Uint8Array
+  body?: Uint8Array,
+  /** Sends the body its own way instead of all at once. */
+  write: (req: ClientRequest) => void = (req) => req.end(body)
 ): Effect.Effect<RawResponse, Error> =>
   Effect.async<RawResponse, Error>((resume) => {
     const url = new URL(path, base)
@@ -63,7 +65,7 @@ const send = (
     )
     // A server that answers before reading the whole body may reset the connection under the rest of it.
     req.on("error", (error) => resume(Effect.fail(error)))
-    req.end(body)
+    write(req)
   })
 
 const bearer = (user: TestUser) => ({ authorization: `Bearer ${user.token}` })
@@ -93,40 +95,27 @@ const head = (url: string, user: TestUser, path: string) => send(url, "HEAD", pa
 
 /** A PATCH whose body goes out in four pieces 150 ms apart; answers the response. */
 const slowPatch = (url: string, user: TestUser, path: string, offset: number, body: Uint8Array) =>
-  Effect.async<RawResponse, Error>((resume) => {
-    const target = new URL(path, url)
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: "PATCH",
-        headers: {
-          "tus-resumable": "1.0.0",
-          ...bearer(user),
-          "upload-offset": String(offset),
-          "content-type": "application/offset+octet-stream",
-          "content-length": String(body.length)
-        }
-      },
-      (res) => {
-        let text = ""
-        res.setEncoding("utf8")
-        res.on("data", (chunk: string) => {
-          text += chunk
-        })
-        res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, headers: res.headers, body: text })))
+  send(
+    url,
+    "PATCH",
+    path,
+    {
+      ...bearer(user),
+      "upload-offset": String(offset),
+      "content-type": "application/offset+octet-stream",
+      "content-length": String(body.length)
+    },
+    undefined,
+    (req) => {
+      const piece = Math.ceil(body.length / 4)
+      const next = (index: number) => {
+        if (index === 4) return void req.end()
+        req.write(body.subarray(index * piece, (index + 1) * piece))
+        setTimeout(() => next(index + 1), 150)
       }
-    )
-    req.on("error", (error) => resume(Effect.fail(error)))
-    const piece = Math.ceil(body.length / 4)
-    const send = (index: number) => {
-      if (index === 4) return void req.end()
-      req.write(body.subarray(index * piece, (index + 1) * piece))
-      setTimeout(() => send(index + 1), 150)
+      next(0)
     }
-    send(0)
-  })
+  )
 
 /**
  * A PATCH announcing `announced` bytes that sends only `part`, then destroys its socket (the client went away
