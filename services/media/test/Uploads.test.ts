@@ -77,7 +77,8 @@ const create = (url: string, user: TestUser, length: number) =>
     path: new URL(res.headers.location ?? "", `${url}/media/uploads/`).pathname
   }))
 
-const patch = (url: string, user: TestUser, path: string, offset: number, body: Uint8Array) =>
+/** A PATCH of `body` at `offset`; `trickle` sends it in four pieces 150 ms apart instead of all at once. */
+const patch = (url: string, user: TestUser, path: string, offset: number, body: Uint8Array, trickle = false) =>
   send(
     url,
     "PATCH",
@@ -88,34 +89,21 @@ const patch = (url: string, user: TestUser, path: string, offset: number, body: 
       "content-type": "application/offset+octet-stream",
       "content-length": String(body.length)
     },
-    body
+    body,
+    trickle
+      ? (req) => {
+          const piece = Math.ceil(body.length / 4)
+          const next = (index: number) => {
+            if (index === 4) return void req.end()
+            req.write(body.subarray(index * piece, (index + 1) * piece))
+            setTimeout(() => next(index + 1), 150)
+          }
+          next(0)
+        }
+      : undefined
   )
 
 const head = (url: string, user: TestUser, path: string) => send(url, "HEAD", path, bearer(user))
-
-/** A PATCH whose body goes out in four pieces 150 ms apart; answers the response. */
-const slowPatch = (url: string, user: TestUser, path: string, offset: number, body: Uint8Array) =>
-  send(
-    url,
-    "PATCH",
-    path,
-    {
-      ...bearer(user),
-      "upload-offset": String(offset),
-      "content-type": "application/offset+octet-stream",
-      "content-length": String(body.length)
-    },
-    undefined,
-    (req) => {
-      const piece = Math.ceil(body.length / 4)
-      const next = (index: number) => {
-        if (index === 4) return void req.end()
-        req.write(body.subarray(index * piece, (index + 1) * piece))
-        setTimeout(() => next(index + 1), 150)
-      }
-      next(0)
-    }
-  )
 
 /**
  * A PATCH announcing `announced` bytes that sends only `part`, then destroys its socket (the client went away
@@ -383,7 +371,7 @@ describe("media uploads (tus)", () => {
           const bodies = [new Uint8Array(size).fill(0xa1), new Uint8Array(size).fill(0xb2)] as const
           // Both bodies trickle in, so both PATCHes are streaming at once before either records its offset.
           const answers = yield* Effect.all(
-            [slowPatch(replicaA, creator, path, 0, bodies[0]), slowPatch(replicaB, creator, path, 0, bodies[1])],
+            [patch(replicaA, creator, path, 0, bodies[0], true), patch(replicaB, creator, path, 0, bodies[1], true)],
             { concurrency: 2 }
           )
           expect(answers.map((answer) => answer.status).sort()).toEqual([204, 409])
