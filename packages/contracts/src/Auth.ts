@@ -207,6 +207,12 @@ export class AuthUserRpcs extends RpcGroup.make(
     success: UserPage,
     error: Schema.Union(InvalidInput, Forbidden, InvalidCursor)
   }),
+  /** Admins: the users with these ids (at most 100), in the order asked; ids of no user are left out. */
+  Rpc.make("user.getMany", {
+    payload: { ids: Schema.Array(UserId).pipe(Schema.minItems(1), Schema.maxItems(100)) },
+    success: Schema.Array(User),
+    error: Schema.Union(InvalidInput, Forbidden)
+  }),
   Rpc.make("creator.apply", {
     payload: {
       bio: Schema.Trim.pipe(Schema.minLength(20), Schema.maxLength(5000)),

@@ -340,6 +340,13 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
         Option.map((user) => user.name)
       )
 
+    /** Display names of the users with these ids, in one query; unknown ids are left out. */
+    const displayNames = (ids: ReadonlyArray<UserId>) =>
+      Effect.map(
+        repo.usersByIds([...new Set(ids)]),
+        (rows): ReadonlyMap<UserId, string> => new Map(rows.map((row) => [row.id, row.name]))
+      )
+
     // The hottest read: a plain span, not Effect.fn, which captures a stack trace on every call.
     const me = (user: AuthenticatedUser) => userOrNotFound(user.id).pipe(Effect.map(toUser), Effect.withSpan("Auth.me"))
 
@@ -425,6 +432,19 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
       const items = rows.slice(0, limit)
       const last = items[items.length - 1]
       return { items: items.map(toUser), nextCursor: rows.length > limit && last ? encodeCursor(last) : null }
+    })
+
+    /** Admins: the users with these ids, in the order asked, unknown ids left out. */
+    const getUsers = Effect.fn("Auth.getUsers")(function* (
+      admin: AuthenticatedUser,
+      input: { readonly ids: ReadonlyArray<UserId> }
+    ) {
+      yield* requireRole(admin, "admin")
+      const rows = new Map((yield* repo.usersByIds([...new Set(input.ids)])).map((row) => [row.id, row]))
+      return [...new Set(input.ids)].flatMap((id) => {
+        const row = rows.get(id)
+        return row === undefined ? [] : [toUser(row)]
+      })
     })
 
     const applyAsCreator = Effect.fn("Auth.applyAsCreator")(function* (
@@ -544,6 +564,8 @@ export class Auth extends Effect.Service<Auth>()("@lectern/auth/Auth", {
 
     return {
       displayName,
+      displayNames,
+      getUsers,
       register,
       verifyEmail,
       resendVerification,

@@ -50,6 +50,7 @@ export const AuthHandlers = Contract.AuthRpcs.toLayer(
       "user.setRole": (input) => withUser((user) => auth.setRole(user, input)),
       "user.setBanned": (input) => withUser((user) => auth.setBanned(user, input)),
       "user.list": (input) => withUser((user) => auth.listUsers(user, input)),
+      "user.getMany": (input) => withUser((user) => auth.getUsers(user, input)),
       "creator.apply": (input) => withUser((user) => auth.applyAsCreator(user, input)),
       "creator.myApplication": () => withUser(auth.myApplication),
       "creator.applications": (input) => withUser((user) => auth.listApplications(user, input)),

@@ -122,6 +122,12 @@ export class AuthRepo extends Effect.Service<AuthRepo>()("@lectern/auth/AuthRepo
     const userById = (id: UserId) =>
       users<UserRow>(`SELECT ${USER_COLUMNS} FROM auth.users WHERE id = $1`, [id]).pipe(Effect.map(one))
 
+    /** The users with these ids, in no particular order (unknown ids have none). */
+    const usersByIds = (ids: ReadonlyArray<UserId>) =>
+      ids.length === 0
+        ? Effect.succeed<ReadonlyArray<UserRow>>([])
+        : users<UserRow>(`SELECT ${USER_COLUMNS} FROM auth.users WHERE id = ANY($1::uuid[])`, [ids])
+
     const userByEmail = (email: Email) =>
       users<UserRow>(`SELECT ${USER_COLUMNS} FROM auth.users WHERE email = $1`, [email]).pipe(Effect.map(one))
 
@@ -303,6 +309,7 @@ export class AuthRepo extends Effect.Service<AuthRepo>()("@lectern/auth/AuthRepo
     return {
       withTransaction: transactionDieOnSqlError(sql),
       userById: dieOnSqlError(userById),
+      usersByIds: dieOnSqlError(usersByIds),
       userByEmail: dieOnSqlError(userByEmail),
       insertUser: dieOnSqlError(insertUser),
       updateProfile: dieOnSqlError(updateProfile),

@@ -1,9 +1,12 @@
-// Roles, bans and creator applications through the typed client, on real Postgres and the real Redis.
+// Roles, bans, users by id and creator applications through the typed client (bad input over HTTP), on real
+// Postgres and the real Redis.
 
 import { describe, expect, it } from "@effect/vitest"
 import { Auth as Contract } from "@lectern/contracts"
 import { Email, Forbidden, UserId } from "@lectern/domain"
 import { layerFromConfig as cacheFromConfig } from "@lectern/platform/CacheFromConfig"
+import { makeRpcHttpHandler } from "@lectern/platform/RpcHttp"
+import { serveForTest } from "@lectern/testkit/ServeForTest"
 import { layerFreshPostgres } from "@lectern/testkit/TestDatabase"
 import { ConfigProvider, Effect, Layer, Schema } from "effect"
 import { Auth } from "../src/Auth.ts"
@@ -105,6 +108,43 @@ describe("auth administration (Postgres + Redis)", () => {
           .setRole({ userId: UserId.make(crypto.randomUUID()), role: "creator" })
           .pipe(Effect.flip)
         expect(missing._tag).toBe("NotFound")
+      })
+    )
+
+    it.scoped("admins fetch users by id, 100 at most: in the order asked, unknown ids left out", () =>
+      Effect.gen(function* () {
+        const { client, useToken } = yield* makeClient
+        const admin = yield* signUpAdmin
+        const { session: first } = yield* signUp("many-first")
+        const { session: second } = yield* signUp("many-second")
+        const unknown = UserId.make(crypto.randomUUID())
+        useToken(admin.accessToken)
+        const found = yield* client.user.getMany({ ids: [second.user.id, unknown, first.user.id, second.user.id] })
+        expect(found.map((user) => [user.id, user.name])).toEqual([
+          [second.user.id, "many-second"],
+          [first.user.id, "many-first"]
+        ])
+        useToken(first.accessToken)
+        expect((yield* client.user.getMany({ ids: [first.user.id] }).pipe(Effect.flip))._tag).toBe("Forbidden")
+
+        // Over HTTP, as an integrator's malformed call arrives: refused by the server's Schema.
+        const auth = yield* makeRpcHttpHandler(Contract.AuthRpcs)
+        const url = yield* serveForTest({ rpc: { auth } })
+        const call = (ids: ReadonlyArray<string>) =>
+          Effect.promise(async () => {
+            const response = await fetch(`${url}/rpc/auth`, {
+              method: "POST",
+              headers: { "content-type": "application/json", authorization: `Bearer ${admin.accessToken}` },
+              body: JSON.stringify({ _tag: "Request", id: "1", tag: "user.getMany", payload: { ids }, headers: [] })
+            })
+            const [reply] = JSON.parse(await response.text())
+            return reply.exit._tag === "Success" ? "Success" : reply.exit.cause.error._tag
+          })
+        const many = Array.from({ length: 101 }, () => crypto.randomUUID())
+        expect(yield* call(many)).toBe("InvalidInput")
+        expect(yield* call([])).toBe("InvalidInput")
+        expect(yield* call(["not-a-uuid"])).toBe("InvalidInput")
+        expect(yield* call(many.slice(0, 100))).toBe("Success")
       })
     )
 

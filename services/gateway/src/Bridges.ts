@@ -24,7 +24,7 @@ import { Effect, Layer, Option } from "effect"
 /** Learners' display names for learning's certificates, from auth. */
 export const LearnerDirectoryFromAuth = Layer.effect(
   LearnerDirectory,
-  Effect.map(Auth, (auth) => ({ displayName: auth.displayName }))
+  Effect.map(Auth, (auth) => ({ displayName: auth.displayName, displayNames: auth.displayNames }))
 )
 
 /** Course creators' display names for catalog's course pages, from auth (read on every course read, never cached). */

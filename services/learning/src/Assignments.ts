@@ -274,12 +274,7 @@ export class Assignments extends Effect.Service<Assignments>()("@lectern/learnin
         const everyone = yield* catalog.mayEdit(user, assignment.courseId)
         const rows = yield* repo.submissionsOf(assignmentId, everyone ? undefined : user.id)
         const attachments = groupBySubmission(yield* repo.attachmentsOf(rows.map((row) => row.id)))
-        const learners = [...new Set(rows.map((row) => row.userId))]
-        const names = new Map(
-          yield* Effect.forEach(learners, (id) => Effect.map(nameOf(id), (name) => [id, name] as const), {
-            concurrency: 8
-          })
-        )
+        const names = yield* directory.displayNames(rows.map((row) => row.userId))
         return rows.map((row) => toSubmission(row, attachments.get(row.id) ?? [], names.get(row.userId) ?? null))
       })
 

@@ -159,14 +159,14 @@ export class Learning extends Effect.Service<Learning>()("@lectern/learning/Lear
         const rows = yield* repo.roster(input.courseId, after, limit + 1)
         const page = rows.slice(0, limit)
         const last = page[page.length - 1]
-        const names = yield* Effect.forEach(page, (row) => directory.displayName(row.userId), { concurrency: 8 })
+        const names = yield* directory.displayNames(page.map((row) => row.userId))
         return {
           items: page.map(
-            (row, index) =>
+            (row) =>
               new Contract.RosterEntry(
                 {
                   userId: row.userId,
-                  name: Option.getOrNull(names[index] ?? Option.none()),
+                  name: names.get(row.userId) ?? null,
                   enrolledAt: DateTime.unsafeFromDate(row.enrolledAt),
                   progressPercent: percentOf(row),
                   completedAt: row.completedAt === null ? null : DateTime.unsafeFromDate(row.completedAt)
