@@ -106,10 +106,12 @@ export const AUDIO_BIT_RATE = 128_000
 export const SEGMENT_SECONDS = 2
 
 /**
- * The rungs for a source of `height`: every rung at or below it; a source smaller than the lowest rung still gets
- * that one rung, scaled to its own height so nothing is upscaled.
+ * The rungs for a source of `width`×`height`: every rung at or below its shorter side (a rung's "p" is the short side,
+ * so a 1080×1920 portrait video gets a 1080p rung of 1080×1920, as a 1920×1080 one does); a source smaller than the
+ * lowest rung still gets that one rung, at its own size so nothing is upscaled.
  */
-export const rungsFor = (height: number) => {
-  const fitting = LADDER.filter((rung) => rung.height <= height)
+export const rungsFor = (source: { readonly width: number; readonly height: number }) => {
+  const shortSide = Math.min(source.width, source.height)
+  const fitting = LADDER.filter((rung) => rung.height <= shortSide)
   return fitting.length > 0 ? fitting : LADDER.slice(0, 1)
 }

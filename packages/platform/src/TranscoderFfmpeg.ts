@@ -486,11 +486,18 @@ export const h264ParametersOf = (
 /** Frame rates above this are reduced to it. */
 export const MAX_FRAME_RATE = 60
 
-/** Size of a rung: `rungHeight` (never above the source's), the width keeping the aspect ratio, both even. */
+/**
+ * Size of a rung: its short side `rungHeight` (never above the source's short side), the long side keeping the aspect
+ * ratio, both even — 1280×720 for a landscape 720p rung, 720×1280 for a portrait one.
+ */
 export const rungDimensions = (source: { readonly width: number; readonly height: number }, rungHeight: number) => {
+  const even = (value: number) => Math.max(2, 2 * Math.round(value / 2))
+  if (source.width < source.height) {
+    const width = Math.max(2, 2 * Math.floor(Math.min(rungHeight, source.width) / 2))
+    return { width, height: even((source.height * width) / source.width) }
+  }
   const height = Math.max(2, 2 * Math.floor(Math.min(rungHeight, source.height) / 2))
-  const width = Math.max(2, 2 * Math.round((source.width * height) / source.height / 2))
-  return { width, height }
+  return { width: even((source.width * height) / source.height), height }
 }
 
 /** Keyframe interval in frames for 2-second segments. */
@@ -659,7 +666,7 @@ export const planTranscode = (
   copy: CopyFacts | undefined
 ): TranscodePlan => {
   const frameRate = Math.min(probe.video.frameRate, MAX_FRAME_RATE)
-  const rungs = rungsFor(probe.video.height).map((rung): RungPlan => {
+  const rungs = rungsFor(probe.video).map((rung): RungPlan => {
     const size = rungDimensions(probe.video, rung.height)
     const copied =
       copy !== undefined &&
@@ -1127,7 +1134,7 @@ export const makeFfmpeg = (settings: FfmpegSettings = {}): Effect.Effect<FfmpegT
       const current: { running: RunningProcess | undefined } = { running: undefined }
       return Effect.gen(function* () {
         const { probe } = options
-        const candidates = rungsFor(probe.video.height).some((rung) =>
+        const candidates = rungsFor(probe.video).some((rung) =>
           copyCandidate(probe.video, rung, rungDimensions(probe.video, rung.height))
         )
         const facts = candidates

@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { FfmpegNotFound, resolveFfmpegBinaries } from "@lectern/platform/FfmpegBinaries"
-import { LADDER, type Probe, type TranscodeResult, Transcoder } from "@lectern/platform/Transcoder"
+import { LADDER, type Probe, rungsFor, type TranscodeResult, Transcoder } from "@lectern/platform/Transcoder"
 import {
   avcCodecString,
   groupNiceness,
@@ -636,11 +636,19 @@ describe("Transcoder helpers", () => {
     expect(h264ParametersOf(parseHexDump(annexB))).toEqual({ profileIdc: 0x4d, constraints: 0x40, levelIdc: 0x1e })
   })
 
-  it("sizes rungs without upscaling and keeps dimensions even", () => {
+  it("sizes rungs by the short side without upscaling, and keeps dimensions even", () => {
     expect(rungDimensions({ width: 1920, height: 1080 }, 720)).toEqual({ width: 1280, height: 720 })
     expect(rungDimensions({ width: 854, height: 480 }, 360)).toEqual({ width: 640, height: 360 })
     expect(rungDimensions({ width: 320, height: 241 }, 360)).toEqual({ width: 318, height: 240 })
-    expect(rungDimensions({ width: 1080, height: 1920 }, 1080)).toEqual({ width: 608, height: 1080 })
+    // Portrait: the rung is the short side, as for landscape.
+    expect(rungDimensions({ width: 1080, height: 1920 }, 1080)).toEqual({ width: 1080, height: 1920 })
+    expect(rungDimensions({ width: 1080, height: 1920 }, 360)).toEqual({ width: 360, height: 640 })
+    expect(rungDimensions({ width: 241, height: 320 }, 360)).toEqual({ width: 240, height: 318 })
+    expect(rungsFor({ width: 1080, height: 1920 }).map((rung) => rung.name)).toEqual(["360p", "720p", "1080p"])
+    expect(rungsFor({ width: 720, height: 1280 }).map((rung) => rung.name)).toEqual(["360p", "720p"])
+    expect(rungsFor({ width: 1920, height: 1080 }).map((rung) => rung.name)).toEqual(["360p", "720p", "1080p"])
+    expect(rungsFor({ width: 480, height: 854 }).map((rung) => rung.name)).toEqual(["360p"])
+    expect(rungsFor({ width: 240, height: 320 }).map((rung) => rung.name)).toEqual(["360p"])
   })
 
   it("accepts copied keyframes only on the 2-second grid", () => {

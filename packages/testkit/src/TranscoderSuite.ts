@@ -277,6 +277,16 @@ export const transcoderSuite = <E>(name: string, layer: Layer.Layer<Transcoder, 
         yield* checkLadder(dir, result, spec, [["360p", 640, 360]])
       }))
 
+    test("sizes a portrait source's rungs by its short side: 720×1280 gives 360×640 and 720×1280", () =>
+      Effect.gen(function* () {
+        const spec = { width: 720, height: 1280, seconds: 2, frameRate: 10, audio: false }
+        const { dir, result } = yield* ladder(spec)
+        yield* checkLadder(dir, result, spec, [
+          ["360p", 360, 640],
+          ["720p", 720, 1280]
+        ])
+      }))
+
     test("never upscales: a 240p source keeps its own size in the one rung", () =>
       Effect.gen(function* () {
         const spec = { width: 320, height: 240, seconds: 2, frameRate: 10, audio: false }

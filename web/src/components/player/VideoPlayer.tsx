@@ -14,6 +14,8 @@ const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2] as const
 interface Level {
   readonly index: number
   readonly height: number
+  /** The rung's "p": its short side (1080 for 1920×1080 and for a portrait 1080×1920). */
+  readonly shortSide: number
   readonly bitrate: number
 }
 
@@ -164,13 +166,21 @@ export default function VideoPlayer(props: {
       player.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
         setLevels(
           data.levels
-            .map((level, index) => ({ index, height: level.height, bitrate: level.bitrate }))
-            .sort((a, b) => b.height - a.height)
+            .map((level, index) => ({
+              index,
+              height: level.height,
+              shortSide: Math.min(level.width, level.height),
+              bitrate: level.bitrate
+            }))
+            .sort((a, b) => b.shortSide - a.shortSide)
         )
       })
       player.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
         const level = player.levels[data.level]
-        if (level !== undefined) setPlayingLevel({ index: data.level, height: level.height, bitrate: level.bitrate })
+        if (level !== undefined) {
+          const shortSide = Math.min(level.width, level.height)
+          setPlayingLevel({ index: data.level, height: level.height, shortSide, bitrate: level.bitrate })
+        }
       })
       let recovered = false
       player.on(Hls.Events.ERROR, (_event, data) => {
@@ -254,7 +264,7 @@ export default function VideoPlayer(props: {
     showPreviewAt(share * duration(), input)
   }
 
-  const levelName = (level: Level) => `${level.height}p`
+  const levelName = (level: Level) => `${level.shortSide}p`
 
   return (
     <div
