@@ -168,6 +168,22 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
         [ownerId]
       ).pipe(Effect.map((rows) => rows[0]?.total ?? 0))
 
+    /**
+     * Inserts the upload unless the bytes its owner holds plus its declared size would pass `quotaBytes` (None then):
+     * counted and inserted under a lock per owner, so uploads created at the same moment cannot each slip under it.
+     */
+    const insertUploadWithinQuota = (upload: Parameters<typeof insertUpload>[0], quotaBytes: number) =>
+      transaction(
+        Effect.gen(function* () {
+          yield* unsafe(`SELECT pg_advisory_xact_lock(hashtextextended('media.quota:' || $1::text, 0))`, [
+            upload.ownerId
+          ])
+          const held = yield* bytesHeldBy(upload.ownerId)
+          if (held + (upload.size ?? 0) > quotaBytes) return Option.none<UploadRow>()
+          return Option.some(yield* insertUpload(upload))
+        })
+      )
+
     /** Unfinished uploads older than `before` (abandoned), for the sweeper. */
     const staleUploads = (before: Date, limit: number) =>
       unsafe<UploadRow>(
@@ -335,6 +351,7 @@ export class MediaRepo extends Effect.Service<MediaRepo>()("@lectern/media/Media
 
     return {
       insertUpload: dieOnSqlError(insertUpload),
+      insertUploadWithinQuota: dieOnSqlError(insertUploadWithinQuota),
       uploadById: dieOnSqlError(uploadById),
       advanceUpload: dieOnSqlError(advanceUpload),
       uploadParts: dieOnSqlError(uploadParts),

@@ -84,6 +84,13 @@ export const readUpload = (upload: UploadRow) =>
 
 const failWith = (status_code: number, body: string) => ({ status_code, body: `${body}\n` })
 
+/** 413 for an upload that would pass its owner's quota. */
+const quotaExceeded = (quotaBytes: number) =>
+  failWith(413, `this upload would exceed your storage quota of ${quotaBytes} bytes`)
+
+/** The metadata key onUploadCreate hands the caller's quota to the store under; never stored. */
+const QUOTA_KEY = "lectern-quota-bytes"
+
 /**
  * Runs an effect for @tus/server: it rejects with the failure itself (an `ERRORS.…` object becomes its status, e.g.
  * 409 for a lost offset race), not with the FiberFailure wrapping it, which tus would answer with 500.
@@ -108,18 +115,23 @@ class BlobUploadStore extends DataStore {
   }
 
   override create(upload: Upload): Promise<Upload> {
-    const ownerId = upload.metadata?.ownerId
-    if (typeof ownerId !== "string") return Promise.reject(failWith(401, "missing bearer token"))
+    // Both set by onUploadCreate from the caller's token (a client's own values for them are overwritten there).
+    const { ownerId, [QUOTA_KEY]: quota, ...metadata } = upload.metadata ?? {}
+    const quotaBytes = Number(quota)
+    if (typeof ownerId !== "string" || !Number.isFinite(quotaBytes)) {
+      return Promise.reject(failWith(401, "missing bearer token"))
+    }
     return this.run(
       Effect.flatMap(MediaRepo, (repo) =>
-        repo.insertUpload({
-          id: upload.id,
-          ownerId: ownerId as UserId,
-          size: upload.size ?? null,
-          metadata: upload.metadata ?? {}
-        })
+        repo.insertUploadWithinQuota(
+          { id: upload.id, ownerId: ownerId as UserId, size: upload.size ?? null, metadata: { ...metadata, ownerId } },
+          quotaBytes
+        )
       )
-    ).then((row) => toUpload(row))
+    ).then((row) => {
+      if (Option.isNone(row)) throw quotaExceeded(quotaBytes)
+      return toUpload(row.value)
+    })
   }
 
   override write(stream: Readable, id: string, offset: number): Promise<number> {
@@ -220,8 +232,6 @@ export const UploadsEndpointLive = Layer.effect(
       hasRole(user.role, "creator")
         ? { maxBytes: settings.maxBytes, quotaBytes: settings.quotaBytes }
         : { maxBytes: Math.min(settings.learnerMaxBytes, settings.maxBytes), quotaBytes: settings.learnerQuotaBytes }
-    const quotaExceeded = (user: AuthenticatedUser) =>
-      failWith(413, `this upload would exceed your storage quota of ${limitsOf(user).quotaBytes} bytes`)
     const tooLarge = (user: AuthenticatedUser) =>
       failWith(413, `a file may have at most ${limitsOf(user).maxBytes} bytes`)
 
@@ -271,15 +281,16 @@ export const UploadsEndpointLive = Layer.effect(
             declared !== null ? Number(declared) : upload.offset + (body !== null ? Number(body) : limits.maxBytes)
           if (reach > limits.maxBytes) throw tooLarge(user)
           const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(upload.ownerId)))
-          if (held - upload.offset + reach > limits.quotaBytes) throw quotaExceeded(user)
+          if (held - upload.offset + reach > limits.quotaBytes) throw quotaExceeded(limits.quotaBytes)
         }
       },
       onUploadCreate: async (req, upload) => {
         const user = callers.get(req)
         if (user === undefined) throw failWith(401, "missing bearer token")
-        const held = await run(Effect.flatMap(MediaRepo, (repo) => repo.bytesHeldBy(user.id)))
-        if (upload.size !== undefined && held + upload.size > limitsOf(user).quotaBytes) throw quotaExceeded(user)
-        return { metadata: { ...(upload.metadata ?? {}), ownerId: user.id } }
+        // The quota is checked where the upload is inserted, atomically (BlobUploadStore.create).
+        return {
+          metadata: { ...(upload.metadata ?? {}), ownerId: user.id, [QUOTA_KEY]: String(limitsOf(user).quotaBytes) }
+        }
       }
     })
     return {

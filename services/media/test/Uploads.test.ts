@@ -247,6 +247,27 @@ describe("media uploads (tus)", () => {
       )
     )
 
+    it.scoped("uploads created at the same moment cannot together pass the quota: one fits, the rest get 413", () =>
+      TestServices.provideLive(
+        Effect.gen(function* () {
+          const url = yield* serveMedia
+          const creator = yield* userWith("creator")
+          const answers = yield* Effect.all(
+            Array.from({ length: 6 }, () => create(url, creator, MAX_BYTES)),
+            { concurrency: "unbounded" }
+          )
+          expect(answers.map((answer) => answer.status).sort()).toEqual([201, 413, 413, 413, 413, 413])
+          // Nobody can inject their own quota through the upload's metadata either.
+          const injected = yield* send(url, "POST", "/media/uploads", {
+            ...bearer(creator),
+            "upload-length": String(MAX_BYTES),
+            "upload-metadata": `lectern-quota-bytes ${Buffer.from("999999999999").toString("base64")}`
+          })
+          expect(injected.status).toBe(413)
+        })
+      )
+    )
+
     it.scoped("counts uploads that defer their length against the quota too", () =>
       TestServices.provideLive(
         Effect.gen(function* () {
