@@ -3,8 +3,8 @@
 import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { Config, type ConfigError, Duration, Effect, Layer, Option, Schema } from "effect"
-import { type FfmpegBinaries, type FfmpegNotFound, resolveFfmpegBinaries } from "./FfmpegBinaries.ts"
+import { type ConfigError, Duration, Effect, Layer, Schema } from "effect"
+import type { FfmpegBinaries, FfmpegNotFound } from "./FfmpegBinaries.ts"
 import {
   type ImageLimits,
   type ImageProbe,
@@ -15,7 +15,7 @@ import {
 } from "./ImageRenderer.ts"
 import { InvalidMedia, TranscodeFailed } from "./Transcoder.ts"
 import {
-  DEFAULT_NICENESS,
+  FfmpegPriorityConfig,
   FfprobeOutput,
   looksLikeText,
   makeFfmpeg,
@@ -312,34 +312,6 @@ export const layerImageRendererFfmpeg = (
   settings: ImageRendererSettings = {}
 ): Layer.Layer<ImageRenderer, FfmpegNotFound> => Layer.effect(ImageRenderer, makeImageRendererFfmpeg(settings))
 
-/**
- * The FFmpeg ImageRenderer from the transcoder's settings: `TRANSCODE_NICE`, `TRANSCODE_IDLE_PRIORITY`,
- * `TRANSCODE_CPUS`, and the programs from FFMPEG_PATH / FFPROBE_PATH (see layerFfmpegFromConfig).
- */
+/** The FFmpeg ImageRenderer from the transcoder's priority settings (FfmpegPriorityConfig: nice, SCHED_IDLE, CPUs, programs). */
 export const layerImageRendererFromConfig: Layer.Layer<ImageRenderer, ConfigError.ConfigError | FfmpegNotFound> =
-  Layer.unwrapEffect(
-    Effect.gen(function* () {
-      const niceness = yield* Config.integer("TRANSCODE_NICE").pipe(
-        Config.validate({
-          message: "TRANSCODE_NICE must be between 0 and 19",
-          validation: (value) => value >= 0 && value <= 19
-        }),
-        Config.withDefault(DEFAULT_NICENESS)
-      )
-      const idlePriority = yield* Config.boolean("TRANSCODE_IDLE_PRIORITY").pipe(Config.withDefault(true))
-      const cpus = yield* Config.string("TRANSCODE_CPUS").pipe(
-        Config.validate({
-          message: "TRANSCODE_CPUS is a CPU list like 1 or 2-3 or 0,2",
-          validation: (value) => /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)
-        }),
-        Config.option
-      )
-      const binaries = yield* resolveFfmpegBinaries
-      return layerImageRendererFfmpeg({
-        niceness,
-        idlePriority,
-        binaries,
-        ...(Option.isSome(cpus) ? { cpus: cpus.value } : {})
-      })
-    })
-  )
+  Layer.unwrapEffect(Effect.map(FfmpegPriorityConfig, layerImageRendererFfmpeg))

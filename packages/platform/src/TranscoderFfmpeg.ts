@@ -1205,8 +1205,34 @@ export const layerFfmpeg = (settings: FfmpegSettings = {}): Layer.Layer<Transcod
   Layer.effect(Transcoder, makeFfmpeg(settings))
 
 /**
- * The FFmpeg Transcoder from config: `TRANSCODE_THREADS` (≥ 1, default max(1, cores − 1)), `TRANSCODE_NICE`
- * (0–19, default 10), `TRANSCODE_IDLE_PRIORITY` (SCHED_IDLE and a nice-19 scheduling group, default true), `TRANSCODE_PRESET` (an x264 preset, default veryfast); programs from FFMPEG_PATH / FFPROBE_PATH.
+ * How FFmpeg runs beside the requests, for the Transcoder and the ImageRenderer alike: `TRANSCODE_NICE` (0–19, default
+ * 10), `TRANSCODE_IDLE_PRIORITY` (SCHED_IDLE and a nice-19 scheduling group, default true), `TRANSCODE_CPUS` (a CPU
+ * list, default any), and the programs from FFMPEG_PATH / FFPROBE_PATH (resolved here rather than from the
+ * process-wide cache, so they come from the same provider as the rest).
+ */
+export const FfmpegPriorityConfig = Effect.gen(function* () {
+  const niceness = yield* Config.integer("TRANSCODE_NICE").pipe(
+    Config.validate({
+      message: "TRANSCODE_NICE must be between 0 and 19",
+      validation: (value) => value >= 0 && value <= 19
+    }),
+    Config.withDefault(DEFAULT_NICENESS)
+  )
+  const idlePriority = yield* Config.boolean("TRANSCODE_IDLE_PRIORITY").pipe(Config.withDefault(true))
+  const cpus = yield* Config.string("TRANSCODE_CPUS").pipe(
+    Config.validate({
+      message: "TRANSCODE_CPUS is a CPU list like 1 or 2-3 or 0,2",
+      validation: (value) => /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)
+    }),
+    Config.option
+  )
+  const binaries = yield* resolveFfmpegBinaries
+  return { niceness, idlePriority, binaries, ...(Option.isSome(cpus) ? { cpus: cpus.value } : {}) }
+})
+
+/**
+ * The FFmpeg Transcoder from config: `TRANSCODE_THREADS` (≥ 1, default max(1, cores − 1)), `TRANSCODE_PRESET` (an x264
+ * preset, default veryfast), and FfmpegPriorityConfig's settings.
  */
 export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigError | FfmpegNotFound> =
   Layer.unwrapEffect(
@@ -1215,33 +1241,10 @@ export const layerFfmpegFromConfig: Layer.Layer<Transcoder, ConfigError.ConfigEr
         Config.validate({ message: "TRANSCODE_THREADS must be at least 1", validation: (value) => value >= 1 }),
         Config.option
       )
-      const niceness = yield* Config.integer("TRANSCODE_NICE").pipe(
-        Config.validate({
-          message: "TRANSCODE_NICE must be between 0 and 19",
-          validation: (value) => value >= 0 && value <= 19
-        }),
-        Config.withDefault(DEFAULT_NICENESS)
-      )
-      const idlePriority = yield* Config.boolean("TRANSCODE_IDLE_PRIORITY").pipe(Config.withDefault(true))
-      const cpus = yield* Config.string("TRANSCODE_CPUS").pipe(
-        Config.validate({
-          message: "TRANSCODE_CPUS is a CPU list like 1 or 2-3 or 0,2",
-          validation: (value) => /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(value)
-        }),
-        Config.option
-      )
       const preset = yield* Config.literal(...X264_PRESETS)("TRANSCODE_PRESET").pipe(
         Config.withDefault("veryfast" as const)
       )
-      // Resolved here rather than from the process-wide cache, so FFMPEG_PATH comes from the same provider as the rest.
-      const binaries = yield* resolveFfmpegBinaries
-      return layerFfmpeg({
-        niceness,
-        idlePriority,
-        ...(Option.isSome(cpus) ? { cpus: cpus.value } : {}),
-        preset,
-        binaries,
-        ...(Option.isSome(threads) ? { threads: threads.value } : {})
-      })
+      const priority = yield* FfmpegPriorityConfig
+      return layerFfmpeg({ ...priority, preset, ...(Option.isSome(threads) ? { threads: threads.value } : {}) })
     })
   )
