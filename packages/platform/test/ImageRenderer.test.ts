@@ -11,13 +11,12 @@ import {
   imageProbeFromFfprobe,
   imageRenderArgs,
   imageSniffRefusal,
-  layerImageRendererFfmpeg,
-  layerImageRendererFromConfig
+  layerImageRendererFfmpeg
 } from "@lectern/platform/ImageRendererFfmpeg"
 import { layerImageRendererMemory, pictureHeader } from "@lectern/platform/ImageRendererMemory"
 import type { FfprobeOutput } from "@lectern/platform/TranscoderFfmpeg"
 import { fileWith, imageRendererSuite, pngPicture, SUITE_IMAGE_LIMITS } from "@lectern/testkit/ImageRendererSuite"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { Effect, Either } from "effect"
 
 const LIMITS = SUITE_IMAGE_LIMITS
 const bytes = (...values: ReadonlyArray<number>) => new Uint8Array(values)
@@ -129,32 +128,6 @@ describe("ImageRendererFfmpeg on real pictures", () => {
         expect(size).toBe(`${render.width},${render.height}`)
       }
     }).pipe(Effect.provide(layerImageRendererFfmpeg()))
-  )
-})
-
-describe("ImageRendererFfmpeg from config", () => {
-  it.live("takes the transcoder's priority settings, and refuses bad ones as the transcoder does", () =>
-    Effect.gen(function* () {
-      const build = (entries: ReadonlyArray<readonly [string, string]>) =>
-        Layer.build(layerImageRendererFromConfig).pipe(
-          Effect.scoped,
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["PATH", process.env.PATH ?? ""], ...entries]))),
-          Effect.either
-        )
-      expect(
-        (yield* build([
-          ["TRANSCODE_NICE", "5"],
-          ["TRANSCODE_IDLE_PRIORITY", "false"]
-        ]))._tag
-      ).toBe("Right")
-      for (const bad of [
-        ["TRANSCODE_NICE", "25"],
-        ["TRANSCODE_IDLE_PRIORITY", "sometimes"],
-        ["TRANSCODE_CPUS", "first"]
-      ] as const) {
-        expect((yield* build([bad]))._tag, bad.join("=")).toBe("Left")
-      }
-    })
   )
 })
 

@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { FfmpegNotFound, resolveFfmpegBinaries } from "@lectern/platform/FfmpegBinaries"
+import { layerImageRendererFromConfig } from "@lectern/platform/ImageRendererFfmpeg"
 import { LADDER, type Probe, rungsFor, type TranscodeResult, Transcoder } from "@lectern/platform/Transcoder"
 import {
   avcCodecString,
@@ -36,7 +37,7 @@ import {
   SUITE_LIMITS,
   transcoderSuite
 } from "@lectern/testkit/TranscoderSuite"
-import { ConfigProvider, Effect, Fiber, Layer } from "effect"
+import { ConfigProvider, Effect, type Either, Fiber, Layer } from "effect"
 
 /** Runs a program to its end: its stdout and exit code (stderr appended to failures' messages). */
 const run = (command: string, args: ReadonlyArray<string>) =>
@@ -545,31 +546,36 @@ describe("FFmpeg programs and settings", () => {
   )
 
   it.live(
-    "reads TRANSCODE_THREADS, TRANSCODE_NICE, TRANSCODE_IDLE_PRIORITY and TRANSCODE_PRESET, refusing bad values",
+    "reads TRANSCODE_THREADS, TRANSCODE_NICE, TRANSCODE_IDLE_PRIORITY and TRANSCODE_PRESET, refusing bad values; the ImageRenderer the same priority settings",
     () =>
       Effect.gen(function* () {
-        const build = (entries: ReadonlyArray<readonly [string, string]>) =>
-          Layer.build(layerFfmpegFromConfig).pipe(
+        const build = <A, E>(
+          layer: Layer.Layer<A, E>,
+          entries: ReadonlyArray<readonly [string, string]>
+        ): Effect.Effect<Either.Either<unknown, E>> =>
+          Layer.build(layer).pipe(
             Effect.scoped,
             Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["PATH", process.env.PATH ?? ""], ...entries]))),
             Effect.either
           )
-        const good = yield* build([
+        const good = [
           ["TRANSCODE_THREADS", "2"],
           ["TRANSCODE_NICE", "5"],
           ["TRANSCODE_IDLE_PRIORITY", "false"],
           ["TRANSCODE_PRESET", "faster"]
-        ])
-        expect(good._tag).toBe("Right")
-        for (const bad of [
-          ["TRANSCODE_THREADS", "0"],
+        ] as const
+        expect((yield* build(layerFfmpegFromConfig, good))._tag).toBe("Right")
+        expect((yield* build(layerImageRendererFromConfig, good))._tag).toBe("Right")
+        const priority = [
           ["TRANSCODE_NICE", "25"],
           ["TRANSCODE_IDLE_PRIORITY", "sometimes"],
-          ["TRANSCODE_CPUS", "first"],
-          ["TRANSCODE_PRESET", "lightspeed"]
-        ] as const) {
-          const outcome = yield* build([bad])
-          expect(outcome._tag, bad.join("=")).toBe("Left")
+          ["TRANSCODE_CPUS", "first"]
+        ] as const
+        for (const bad of [["TRANSCODE_THREADS", "0"], ["TRANSCODE_PRESET", "lightspeed"], ...priority] as const) {
+          expect((yield* build(layerFfmpegFromConfig, [bad]))._tag, bad.join("=")).toBe("Left")
+        }
+        for (const bad of priority) {
+          expect((yield* build(layerImageRendererFromConfig, [bad]))._tag, bad.join("=")).toBe("Left")
         }
       })
   )
