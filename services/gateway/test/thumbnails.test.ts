@@ -1,7 +1,7 @@
 // Course thumbnails across services in the real gateway process (embedded defaults): an image made by media becomes
 // a course's thumbnail through catalog's bridge to media, shows on the public card and course page and loads from
 // /media/images; another creator cannot use it; deleting the image (image.deleted through the outbox and the bus)
-// takes it off the course, cached pages included.
+// takes it off the course, cached pages included; a replaced thumbnail's image is released and deleted.
 import { execFile } from "node:child_process"
 import { mkdtemp, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -149,6 +149,52 @@ describe("course thumbnails in the gateway", () => {
           TestServices.provideLive
         ),
       110_000
+    )
+
+    it.scoped(
+      "a replaced thumbnail's image is released by catalog and deleted by media (image.released through the bus)",
+      () =>
+        Effect.gen(function* () {
+          const { url } = yield* Gateway
+          let token: string | undefined
+          const lectern = yield* makeLectern({ baseUrl: url, accessToken: () => token })
+          const admin = yield* lectern.auth.session.login({
+            email: Schema.decodeSync(Email)(ADMIN_EMAIL),
+            password: PASSWORD
+          })
+          token = admin.accessToken
+          const picture = yield* png
+          const [first, second] = yield* Effect.all(
+            [0, 1].map(() =>
+              Effect.flatMap(upload(url, admin.accessToken, picture), (uploadId) =>
+                lectern.media.image.create({ uploadId })
+              )
+            )
+          )
+          if (first === undefined || second === undefined) return expect.fail("two images")
+          const category = yield* lectern.catalog.category.create({ name: `Released ${Date.now()}` })
+          const course = yield* lectern.catalog.course.create({
+            title: `Repictured ${Date.now().toString(36)}`,
+            description: "A course whose picture changes.",
+            categoryId: category.id,
+            level: "beginner",
+            language: "en",
+            price: { amount: 0, currency: "EUR" },
+            tags: [],
+            thumbnailImageId: first.id
+          })
+          yield* lectern.catalog.course.update({ id: course.id, thumbnailImageId: second.id })
+          const status = (path: string) => Effect.promise(() => fetch(`${url}${path}`).then((res) => res.status))
+          yield* status(first.urls.small).pipe(
+            Effect.flatMap((code) => (code === 404 ? Effect.void : Effect.fail("first image still served" as const))),
+            Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 100 })
+          )
+          expect(yield* status(first.urls.large)).toBe(404)
+          // The picture the course shows now stays.
+          expect(yield* status(second.urls.small)).toBe(200)
+          expect((yield* lectern.catalog.course.get({ id: course.id })).course.thumbnail).toEqual(second.urls)
+        }).pipe(Effect.timeout("60 seconds"), TestServices.provideLive),
+      70_000
     )
   })
 })
