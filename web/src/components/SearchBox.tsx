@@ -20,6 +20,10 @@ export default function SearchBox(props: {
   const [suggestions, setSuggestions] = createSignal<ReadonlyArray<Suggestion>>([])
   const [open, setOpen] = createSignal(false)
   const [active, setActive] = createSignal(-1)
+  /** A request is on its way (only the latest counts). */
+  const [searching, setSearching] = createSignal(false)
+  /** What the status line says when the list is closed: nothing, no match, or that suggestions failed. */
+  const [outcome, setOutcome] = createSignal<"" | "none" | "failed">("")
   let timer: ReturnType<typeof setTimeout> | undefined
   // Answers can arrive out of order; only the latest request's answer is shown.
   let asked = 0
@@ -35,16 +39,24 @@ export default function SearchBox(props: {
     if (text.trim().length < 2) {
       asked++
       setSuggestions([])
+      setSearching(false)
+      setOutcome("")
       close()
       return
     }
     timer = setTimeout(async () => {
       const request = ++asked
-      const found = await suggestCourses(text).catch(() => [])
+      setSearching(true)
+      const found = await suggestCourses(text).then(
+        (suggested) => ({ suggested, failed: false }),
+        () => ({ suggested: [], failed: true })
+      )
       if (request !== asked) return
-      setSuggestions(found)
+      setSearching(false)
+      setSuggestions(found.suggested)
       setActive(-1)
-      setOpen(found.length > 0)
+      setOpen(found.suggested.length > 0)
+      setOutcome(found.failed ? "failed" : found.suggested.length === 0 ? "none" : "")
     }, DEBOUNCE_MS)
   }
 
@@ -101,6 +113,7 @@ export default function SearchBox(props: {
         aria-activedescendant={open() && active() >= 0 ? optionId(active()) : undefined}
         placeholder={props.placeholder}
         value={props.value ?? ""}
+        aria-busy={searching() ? "true" : "false"}
         onInput={(event) => ask(event.currentTarget.value)}
         onKeyDown={onKeyDown}
         onBlur={close}
@@ -126,8 +139,21 @@ export default function SearchBox(props: {
           </For>
         </Show>
       </div>
+      <Show when={searching()}>
+        <span class="search-box-busy" aria-hidden="true">
+          Searching…
+        </span>
+      </Show>
       <p class="visually-hidden" role="status">
-        {open() ? `${suggestions().length} suggested ${suggestions().length === 1 ? "course" : "courses"}` : ""}
+        {searching()
+          ? "Searching…"
+          : open()
+            ? `${suggestions().length} suggested ${suggestions().length === 1 ? "course" : "courses"}`
+            : outcome() === "none"
+              ? "No suggested courses"
+              : outcome() === "failed"
+                ? "Suggestions are not available right now"
+                : ""}
       </p>
     </div>
   )

@@ -93,18 +93,24 @@ describe("SearchBox", () => {
     expect(screen.getByRole("status").textContent).toBe("2 suggested courses")
   })
 
-  it("stays collapsed while the answer is on its way, then opens", async () => {
+  it("stays collapsed while the answer is on its way, saying it is searching, then opens", async () => {
     const { user, input } = setup()
     const answer = deferred()
     suggest.mockReturnValue(answer.promise)
+    expect(input.getAttribute("aria-busy")).toBe("false")
     await user.type(input, "effect")
     await vi.advanceTimersByTimeAsync(200)
     expect(suggest).toHaveBeenCalledWith("effect")
     expect(input.getAttribute("aria-expanded")).toBe("false")
     expect(screen.queryAllByRole("option")).toHaveLength(0)
+    expect(input.getAttribute("aria-busy")).toBe("true")
+    expect(screen.getByRole("status").textContent).toBe("Searching…")
+    expect(screen.getByText("Searching…", { selector: ".search-box-busy" })).toBeTruthy()
 
     answer.resolve([effect])
     await flush()
+    expect(input.getAttribute("aria-busy")).toBe("false")
+    expect(screen.queryByText("Searching…", { selector: ".search-box-busy" })).toBeNull()
     expect(input.getAttribute("aria-expanded")).toBe("true")
     expect(optionNames()).toEqual(["Effect basics"])
     expect(screen.getByRole("status").textContent).toBe("1 suggested course")
@@ -130,19 +136,24 @@ describe("SearchBox", () => {
     expect(suggest).toHaveBeenCalledTimes(1)
   })
 
-  it("stays collapsed when nothing matches or the search fails", async () => {
+  it("stays collapsed when nothing matches or the search fails, and says which", async () => {
     const { user, input } = setup()
     await typeAndWait(user, input, "zzz", [])
     expect(suggest).toHaveBeenCalledWith("zzz")
     expect(input.getAttribute("aria-expanded")).toBe("false")
-    expect(screen.getByRole("status").textContent).toBe("")
+    expect(screen.getByRole("status").textContent).toBe("No suggested courses")
 
     suggest.mockRejectedValue(new Error("catalog is down"))
     await user.type(input, "z")
     await vi.advanceTimersByTimeAsync(200)
     expect(suggest).toHaveBeenLastCalledWith("zzzz")
     expect(input.getAttribute("aria-expanded")).toBe("false")
+    expect(input.getAttribute("aria-busy")).toBe("false")
     expect(screen.queryAllByRole("option")).toHaveLength(0)
+    expect(screen.getByRole("status").textContent).toBe("Suggestions are not available right now")
+    // Cut below two characters: nothing to say.
+    await user.clear(input)
+    expect(screen.getByRole("status").textContent).toBe("")
   })
 
   it("shows only the latest request's answer when answers arrive out of order", async () => {
