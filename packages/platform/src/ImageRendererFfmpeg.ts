@@ -171,7 +171,8 @@ export const renderDirectory = Effect.acquireRelease(
     try: () => mkdtemp(join(tmpdir(), "lectern-image-")),
     catch: (error) => new TranscodeFailed({ reason: `could not make a temporary directory: ${error}`, stderr: "" })
   }),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+  // A directory that cannot be removed is logged, not a defect in the render that used it.
+  (dir) => Effect.tryPromise(() => rm(dir, { recursive: true, force: true })).pipe(Effect.ignoreLogged)
 )
 
 /**

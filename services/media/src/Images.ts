@@ -4,10 +4,10 @@ import { type AuthenticatedUser, Media as Contract } from "@lectern/contracts"
 import { Forbidden, hasRole, ImageId, type UserId } from "@lectern/domain"
 import { BlobStore } from "@lectern/platform/BlobStore"
 import { ImageRenderer } from "@lectern/platform/ImageRenderer"
-import { Config, Effect, Option, Stream } from "effect"
+import { Config, Effect, Option } from "effect"
 import { ImageRepo, type ImageRow } from "./ImageRepo.ts"
 import { MediaRepo, type UploadRow } from "./Repo.ts"
-import { uploadParts, uploadPrefix } from "./Uploads.ts"
+import { joinUploadParts, uploadPrefix } from "./Uploads.ts"
 
 /** Where images are served; the HTTP edge routes this folder to ImagesEndpoint. */
 export const IMAGES_PATH = "/media/images/"
@@ -85,20 +85,6 @@ export class ImageLibrary extends Effect.Service<ImageLibrary>()("@lectern/media
         return taken.value
       })
 
-    /** The key holding the upload's bytes in one object: its only part, or its parts joined. */
-    const joinParts = (upload: UploadRow) =>
-      Effect.gen(function* () {
-        const parts = yield* uploadParts(upload, { repo: uploads, blobs })
-        const [only] = parts
-        if (parts.length === 1 && only !== undefined) return only.key
-        const target = `${uploadPrefix(upload.id)}source`
-        const body = Stream.fromIterable(parts).pipe(
-          Stream.flatMap((part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)))
-        )
-        yield* blobs.putStream(target, body)
-        return target
-      })
-
     /** The upload's bytes are dropped whatever happens to them: a refused file leaves nothing behind. */
     const dropUpload = (upload: UploadRow) => blobs.deleteByPrefix(uploadPrefix(upload.id)).pipe(Effect.ignoreLogged)
 
@@ -120,7 +106,7 @@ export class ImageLibrary extends Effect.Service<ImageLibrary>()("@lectern/media
         const id = ImageId.make(crypto.randomUUID())
         const probe = yield* Effect.scoped(
           Effect.gen(function* () {
-            const path = yield* blobs.localFile(yield* joinParts(upload))
+            const path = yield* blobs.localFile(yield* joinUploadParts(upload, { repo: uploads, blobs }))
             // Checked by content before anything else is done with it.
             const probe = yield* renderer.probe(path, {
               maxBytes: settings.maxBytes,

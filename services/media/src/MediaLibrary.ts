@@ -15,12 +15,12 @@ import { BlobStore } from "@lectern/platform/BlobStore"
 import { DEFAULT_MAX_ATTEMPTS, JobQueue } from "@lectern/platform/JobQueue"
 import { wakeWorkers } from "@lectern/platform/JobWorker"
 import { Transcoder } from "@lectern/platform/Transcoder"
-import { Config, DateTime, Effect, Either, Encoding, Option, Redacted, Stream } from "effect"
+import { Config, DateTime, Effect, Either, Encoding, Option, Redacted } from "effect"
 import { MAX_CAPTION_BYTES, toWebVtt } from "./Captions.ts"
 import { PlaybackAccess } from "./PlaybackAccess.ts"
 import { signPlayback } from "./PlaybackSigning.ts"
 import { MediaRepo, type MediaRow, toMedia, type UploadRow } from "./Repo.ts"
-import { partKey, uploadParts, uploadPrefix } from "./Uploads.ts"
+import { joinUploadParts, partKey, uploadParts, uploadPrefix } from "./Uploads.ts"
 
 /** The job queue transcodes wait in; one job per media id. */
 export const TRANSCODE_QUEUE = "media.transcode"
@@ -140,17 +140,7 @@ export class MediaLibrary extends Effect.Service<MediaLibrary>()("@lectern/media
           yield* blobs.put(partKey(upload.id, 0), new Uint8Array(0))
           return partKey(upload.id, 0)
         }
-        const parts = yield* uploadParts(upload, { repo: repo, blobs })
-        const [only] = parts
-        if (parts.length === 1 && only !== undefined) return only.key
-        const target = `${uploadPrefix(upload.id)}source`
-        // One part after the other, each opened only when the one before is done.
-        const body = Stream.fromIterable(parts).pipe(
-          Stream.flatMap((part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)))
-        )
-        yield* blobs.putStream(target, body)
-        yield* Effect.forEach(parts, (part) => blobs.delete(part.key), { discard: true })
-        return target
+        return yield* joinUploadParts(upload, { repo, blobs })
       })
 
     const create = (

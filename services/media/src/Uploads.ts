@@ -66,6 +66,16 @@ export const uploadParts = (
       .map(({ key, size }) => ({ key, size }))
   })
 
+type UploadPorts = { readonly repo: MediaRepo; readonly blobs: BlobStoreService }
+
+/** The parts' bytes one after the other, each opened only when the one before is done. */
+const partsBody = (parts: ReadonlyArray<{ readonly key: string }>, blobs: BlobStoreService) =>
+  Stream.flatMap(
+    Stream.fromIterable(parts),
+    (part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)),
+    { concurrency: 1 }
+  )
+
 /**
  * The bytes of an upload in order, as one stream (its parts as the PATCH requests stored them), with their total
  * size: for a complete upload another service took (assignment attachments). Not for one media.create joined.
@@ -74,12 +84,22 @@ export const readUpload = (upload: UploadRow) =>
   Effect.gen(function* () {
     const blobs = yield* BlobStore
     const parts = yield* uploadParts(upload, { repo: yield* MediaRepo, blobs })
-    const body = Stream.flatMap(
-      Stream.fromIterable(parts),
-      (part) => Stream.unwrap(Effect.map(blobs.get(part.key), (object) => object.body)),
-      { concurrency: 1 }
-    )
-    return { size: parts.reduce((total, part) => total + part.size, 0), body }
+    return { size: parts.reduce((total, part) => total + part.size, 0), body: partsBody(parts, blobs) }
+  })
+
+/**
+ * The key of one object holding a taken upload's bytes (for tools that read a file): its only part, or its parts
+ * joined into `uploads/<id>/source` (the parts are then deleted).
+ */
+export const joinUploadParts = (upload: UploadRow, ports: UploadPorts) =>
+  Effect.gen(function* () {
+    const parts = yield* uploadParts(upload, ports)
+    const [only] = parts
+    if (parts.length === 1 && only !== undefined) return only.key
+    const target = `${uploadPrefix(upload.id)}source`
+    yield* ports.blobs.putStream(target, partsBody(parts, ports.blobs))
+    yield* Effect.forEach(parts, (part) => ports.blobs.delete(part.key), { discard: true })
+    return target
   })
 
 const failWith = (status_code: number, body: string) => ({ status_code, body: `${body}\n` })
